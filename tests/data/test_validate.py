@@ -126,6 +126,17 @@ class FileChecks(Tmp):
                                        '<default>10</default><range min="20" max="30"/>'))
         self.assertFails("schemas", folder)
 
+    def test_icon(self):
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16">{}</svg>'
+        good = self.write("good.svg", svg.format('<rect width="4" height="4"/>'))
+        self.assertPasses("icon", good, "16")
+        self.assertFails("icon", good, "128", reason="width")
+        self.assertFails("icon", self.write("empty.svg", svg.format("")), "16", reason="draws nothing")
+        self.assertFails("icon", self.write("broken.svg", svg.format("<rect>")), "16",
+                         reason="not well-formed")
+        self.assertFails("icon", self.write("png.svg", '<png xmlns="http://www.w3.org/2000/svg"/>'), "16",
+                         reason="not an SVG")
+
 
 class FlatpakChecks(Tmp):
     def setUp(self):

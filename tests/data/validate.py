@@ -10,6 +10,7 @@ Usage:
   validate.py desktop FILE [--translated LANG...]
   validate.py metainfo FILE
   validate.py schemas DIR
+  validate.py icon FILE SIZE
   validate.py flatpak MANIFEST
   validate.py potfiles SRCDIR
   validate.py po SRCDIR
@@ -25,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 
 class CheckFailed(Exception):
@@ -105,6 +107,26 @@ def check_schemas(args):
     status, _ = run([require_tool("glib-compile-schemas"), "--strict", "--dry-run", folder])
     if status != 0:
         raise CheckFailed(f"glib-compile-schemas --strict rejected {folder}")
+
+
+def check_icon(args):
+    """An SVG icon that parses and is drawn on the canvas the theme expects."""
+    if len(args) != 2:
+        raise CheckFailed("icon: expected FILE SIZE")
+    path, size = args[0], args[1]
+    require_file(path)
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        raise CheckFailed(f"{path}: not well-formed XML: {e}") from e
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        raise CheckFailed(f"{path}: the root element is {root.tag}, not an SVG <svg>")
+    expected = {"width": size, "height": size, "viewBox": f"0 0 {size} {size}"}
+    for attr, value in expected.items():
+        if root.get(attr) != value:
+            raise CheckFailed(f"{path}: {attr} is {root.get(attr)!r}, not {value!r}")
+    if len(root) == 0:
+        raise CheckFailed(f"{path}: draws nothing")
 
 
 # ------------------------------------------------------------------- flatpak
@@ -377,6 +399,7 @@ CHECKS = {
     "desktop": check_desktop,
     "metainfo": check_metainfo,
     "schemas": check_schemas,
+    "icon": check_icon,
     "flatpak": check_flatpak,
     "potfiles": check_potfiles,
     "po": check_po,
