@@ -1,0 +1,243 @@
+/* vireo-application.c
+ *
+ * The application object: one per process, unique on the session bus so a
+ * second `vireo` activates the first. It owns what outlives a window (the
+ * settings, later the machine library) and the application-wide actions.
+ *
+ * app/ holds models only, so the application does not know the window's
+ * class: main.c, the composition root, passes the GType in and activation
+ * instantiates it. That keeps the layering of DESIGN.md (ui → app).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "vireo-application.h"
+
+struct _VireoApplication
+{
+  AdwApplication  parent_instance;
+
+  GType           window_type;
+  GSettings      *settings;
+};
+
+G_DEFINE_FINAL_TYPE (VireoApplication, vireo_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_WINDOW_TYPE,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+VireoApplication *
+vireo_application_new (GType window_type)
+{
+  g_return_val_if_fail (g_type_is_a (window_type, GTK_TYPE_APPLICATION_WINDOW), NULL);
+
+  return g_object_new (VIREO_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/dev/vireo/Vireo",
+                       "window-type", window_type,
+                       NULL);
+}
+
+/**
+ * vireo_application_get_settings:
+ *
+ * Returns: (transfer none): the application's settings (dev.vireo.Vireo).
+ */
+GSettings *
+vireo_application_get_settings (VireoApplication *self)
+{
+  g_return_val_if_fail (VIREO_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+static void
+vireo_application_activate (GApplication *app)
+{
+  VireoApplication *self = VIREO_APPLICATION (app);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = g_object_new (self->window_type, "application", self, NULL);
+
+  gtk_window_present (window);
+}
+
+static int
+vireo_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* Go on: register, then activate the primary instance. */
+  return -1;
+}
+
+static void
+on_color_scheme_changed_cb (VireoApplication *self,
+                            const char       *key,
+                            GSettings        *settings)
+{
+  g_autofree char *nick = g_settings_get_string (settings, "color-scheme");
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  g_assert (VIREO_IS_APPLICATION (self));
+
+  if (g_str_equal (nick, "light"))
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (nick, "dark"))
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+static void
+vireo_application_startup (GApplication *app)
+{
+  VireoApplication *self = VIREO_APPLICATION (app);
+
+  G_APPLICATION_CLASS (vireo_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APP_ID);
+  g_signal_connect_object (self->settings, "changed::color-scheme",
+                           G_CALLBACK (on_color_scheme_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  on_color_scheme_changed_cb (self, "color-scheme", self->settings);
+}
+
+static void
+vireo_application_shutdown (GApplication *app)
+{
+  VireoApplication *self = VIREO_APPLICATION (app);
+
+  /* Window geometry is written through bindings as it changes; make sure
+   * the last change reaches the backend before the process ends. */
+  if (self->settings != NULL)
+    g_settings_sync ();
+
+  G_APPLICATION_CLASS (vireo_application_parent_class)->shutdown (app);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GList *windows;
+
+  /* Close rather than g_application_quit(): each window saves its state
+   * and may ask about running machines in its close-request handler. The
+   * application ends by itself when its last window is gone. */
+  windows = g_list_copy (gtk_application_get_windows (app));
+  for (const GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (GTK_WINDOW (l->data));
+  g_list_free (windows);
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "quit", .activate = quit_action },
+};
+
+static void
+vireo_application_finalize (GObject *object)
+{
+  VireoApplication *self = (VireoApplication *)object;
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (vireo_application_parent_class)->finalize (object);
+}
+
+static void
+vireo_application_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  VireoApplication *self = VIREO_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_TYPE:
+      g_value_set_gtype (value, self->window_type);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vireo_application_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  VireoApplication *self = VIREO_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_WINDOW_TYPE:
+      self->window_type = g_value_get_gtype (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vireo_application_class_init (VireoApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = vireo_application_finalize;
+  object_class->get_property = vireo_application_get_property;
+  object_class->set_property = vireo_application_set_property;
+
+  app_class->activate = vireo_application_activate;
+  app_class->handle_local_options = vireo_application_handle_local_options;
+  app_class->startup = vireo_application_startup;
+  app_class->shutdown = vireo_application_shutdown;
+
+  properties [PROP_WINDOW_TYPE] =
+    g_param_spec_gtype ("window-type", NULL, NULL,
+                        GTK_TYPE_APPLICATION_WINDOW,
+                        (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+vireo_application_init (VireoApplication *self)
+{
+  static const GOptionEntry main_entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Run Windows and Linux virtual machines"));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+}
