@@ -17,7 +17,7 @@ build_pkgs="meson ninja-build pkg-config gcc gettext desktop-file-utils
 # server and a screenshot tool; the lab tier needs QEMU (the test bench, never
 # the product), busybox for initramfs images, and the kernel package it
 # downloads into the build folder itself.
-check_pkgs="clang libclang-rt-14-dev xvfb xauth x11-utils xdotool imagemagick
+check_pkgs="clang libclang-rt-dev xvfb xauth x11-utils xdotool imagemagick
   dbus-daemon acpica-tools qemu-system-x86 qemu-utils busybox-static cpio
   python3 libvirt-clients"
 
