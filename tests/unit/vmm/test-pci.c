@@ -1,0 +1,292 @@
+/* test-pci.c: PCI configuration space through 0xcf8/0xcfc and ECAM.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "bus.h"
+#include "devices/pci.h"
+#include "devices/pci-host.h"
+#include "devices/reset-control.h"
+#include "x86/layout.h"
+
+#include <errno.h>
+
+typedef struct {
+  VmmBus *pio, *mmio;
+  VmmPciBus *pci;
+  VmmPciDevice *dev;
+  VmmResetControl *rcr;
+  unsigned resets;
+  unsigned written;
+} Fixture;
+
+static void
+on_reset (void *opaque)
+{
+  Fixture *f = opaque;
+
+  f->resets++;
+}
+
+static void
+config_written (VmmPciDevice *dev, unsigned offset, unsigned len, void *opaque)
+{
+  Fixture *f = opaque;
+
+  f->written++;
+}
+
+static const VmmPciDeviceOps dev_ops = { config_written };
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->pio = vmm_bus_new ("pio");
+  f->mmio = vmm_bus_new ("mmio");
+  f->pci = vmm_pci_bus_new ();
+  f->rcr = vmm_reset_control_new (on_reset, f);
+  g_assert_cmpint (vmm_pci_bus_register (f->pci, f->pio, f->mmio, VMM_PCI_ECAM_BASE,
+                                         VMM_PCI_ECAM_SIZE), ==, 0);
+  g_assert_cmpint (vmm_reset_control_register (f->rcr, f->pio), ==, 0);
+  g_assert_cmpint (vmm_pci_bus_add (f->pci, VMM_PCI_DEVFN (0, 0), vmm_pci_host_bridge_new ()), ==, 0);
+
+  f->dev = vmm_pci_device_new (0x1af4, 0x1041, 0x020000, 1);
+  vmm_pci_device_set_ops (f->dev, &dev_ops, f);
+  g_assert_cmpint (vmm_pci_device_add_bar (f->dev, 0, VMM_PCI_BAR_MEM32, 0x1000), ==, 0);
+  g_assert_cmpint (vmm_pci_device_add_bar (f->dev, 2, VMM_PCI_BAR_MEM64_PREFETCH, 1ULL << 33), ==, 0);
+  g_assert_cmpint (vmm_pci_device_add_bar (f->dev, 4, VMM_PCI_BAR_IO, 0x20), ==, 0);
+  g_assert_cmpint (vmm_pci_bus_add (f->pci, VMM_PCI_DEVFN (3, 0), f->dev), ==, 0);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  vmm_pci_bus_free (f->pci);
+  vmm_reset_control_free (f->rcr);
+  vmm_bus_free (f->pio);
+  vmm_bus_free (f->mmio);
+}
+
+static uint64_t
+pio_read (Fixture *f, uint16_t port, unsigned len)
+{
+  uint8_t buf[4];
+
+  vmm_bus_read (f->pio, port, buf, len);
+  return vmm_le_get (buf, len);
+}
+
+static void
+pio_write (Fixture *f, uint16_t port, unsigned len, uint64_t v)
+{
+  uint8_t buf[4];
+
+  vmm_le_put (buf, len, v);
+  vmm_bus_write (f->pio, port, buf, len);
+}
+
+static uint32_t
+cfg_read (Fixture *f, unsigned bus, unsigned dev, unsigned fn, unsigned reg, unsigned len)
+{
+  pio_write (f, 0xcf8, 4, 0x80000000u | bus << 16 | dev << 11 | fn << 8 | (reg & 0xfc));
+  return (uint32_t) pio_read (f, (uint16_t) (0xcfc + (reg & 3)), len);
+}
+
+static void
+cfg_write (Fixture *f, unsigned dev, unsigned reg, unsigned len, uint32_t v)
+{
+  pio_write (f, 0xcf8, 4, 0x80000000u | dev << 11 | (reg & 0xfc));
+  pio_write (f, (uint16_t) (0xcfc + (reg & 3)), len, v);
+}
+
+static uint64_t
+ecam_read (Fixture *f, uint64_t offset, unsigned len)
+{
+  uint8_t buf[8];
+
+  vmm_bus_read (f->mmio, VMM_PCI_ECAM_BASE + offset, buf, len);
+  return vmm_le_get (buf, len);
+}
+
+static void
+ecam_write (Fixture *f, uint64_t offset, unsigned len, uint64_t v)
+{
+  uint8_t buf[8];
+
+  vmm_le_put (buf, len, v);
+  vmm_bus_write (f->mmio, VMM_PCI_ECAM_BASE + offset, buf, len);
+}
+
+static void
+test_host_bridge_legacy (Fixture *f, gconstpointer data)
+{
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x00, 4), ==, 0x29c08086);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x02, 2), ==, 0x29c0);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x01, 1), ==, 0x80);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x08, 4), ==, 0x06000000);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x2c, 4), ==, 0x11001af4);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x0e, 1), ==, 0x00);
+  /* CONFIG_ADDRESS reads back, without its reserved low bits. */
+  pio_write (f, 0xcf8, 4, 0x80001807);
+  g_assert_cmphex (pio_read (f, 0xcf8, 4), ==, 0x80001804);
+}
+
+static void
+test_absent_functions (Fixture *f, gconstpointer data)
+{
+  g_assert_cmphex (cfg_read (f, 0, 1, 0, 0, 4), ==, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 0, 1, 0, 2), ==, 0xffff);
+  g_assert_cmphex (cfg_read (f, 1, 0, 0, 0, 4), ==, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 255, 31, 7, 0xfc, 4), ==, 0xffffffff);
+  /* Without the enable bit, no config cycle happens. */
+  pio_write (f, 0xcf8, 4, 0x00000000);
+  g_assert_cmphex (pio_read (f, 0xcfc, 4), ==, 0xffffffff);
+  pio_write (f, 0xcfc, 4, 0);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0, 4), ==, 0x29c08086);
+  /* Writes to absent functions go nowhere. */
+  pio_write (f, 0xcf8, 4, 0x80000800u);
+  pio_write (f, 0xcfc, 4, 0x12345678);
+  g_assert_cmphex (cfg_read (f, 0, 1, 0, 0, 4), ==, 0xffffffff);
+}
+
+static void
+test_reset_register_shares_port (Fixture *f, gconstpointer data)
+{
+  pio_write (f, 0xcf8, 4, 0x80000000u);
+  /* A byte to 0xcf9 is the reset control register, not CONFIG_ADDRESS. */
+  pio_write (f, 0xcf9, 1, 0x02);
+  g_assert_cmpuint (f->resets, ==, 0);
+  g_assert_cmphex (pio_read (f, 0xcf9, 1), ==, 0x02);
+  g_assert_cmphex (pio_read (f, 0xcf8, 4), ==, 0x80000000u);
+  pio_write (f, 0xcf9, 1, 0x06);
+  g_assert_cmpuint (f->resets, ==, 1);
+  /* Byte and word accesses to 0xcf8 are not config addresses. */
+  pio_write (f, 0xcf8, 1, 0x00);
+  pio_write (f, 0xcf8, 2, 0x0000);
+  g_assert_cmphex (pio_read (f, 0xcf8, 4), ==, 0x80000000u);
+}
+
+static void
+test_ecam (Fixture *f, gconstpointer data)
+{
+  uint64_t dev3 = 3 << 15;
+
+  g_assert_cmphex (ecam_read (f, 0, 4), ==, 0x29c08086);
+  g_assert_cmphex (ecam_read (f, 0, 8), ==, 0x0000000029c08086ULL | ((uint64_t) 0x0006 << 32)
+                   | ((uint64_t) 0 << 48));
+  g_assert_cmphex (ecam_read (f, dev3, 4), ==, 0x10411af4);
+  /* Unaligned accesses inside a function's space work byte-wise. */
+  g_assert_cmphex (ecam_read (f, 1, 2), ==, 0xc080);
+  g_assert_cmphex (ecam_read (f, 3, 4), ==, 0x00000629);
+  /* Extended config space exists (and is empty) for present functions. */
+  g_assert_cmphex (ecam_read (f, 0x100, 4), ==, 0);
+  /* Running past the function's 4 KiB is not a config cycle. */
+  g_assert_cmphex (ecam_read (f, 0xffe, 4), ==, 0xffffffff);
+  ecam_write (f, dev3 + 0xffe, 4, 0);
+  /* Other buses and absent functions. */
+  g_assert_cmphex (ecam_read (f, 1 << 20, 4), ==, 0xffffffff);
+  g_assert_cmphex (ecam_read (f, VMM_PCI_ECAM_SIZE - 4, 4), ==, 0xffffffff);
+  g_assert_cmphex (ecam_read (f, (4 << 15), 2), ==, 0xffff);
+  /* Outside the window: not ECAM at all. */
+  g_assert_false (vmm_bus_read (f->mmio, VMM_PCI_ECAM_BASE + VMM_PCI_ECAM_SIZE - 2,
+                                (uint8_t[4]) { 0 }, 4));
+  /* A write through ECAM is visible through 0xcfc. */
+  ecam_write (f, dev3 + 0x3c, 1, 0x0b);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x3c, 1), ==, 0x0b);
+}
+
+static void
+test_bar_sizing (Fixture *f, gconstpointer data)
+{
+  unsigned before = f->written;
+
+  cfg_write (f, 3, 0x10, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x10, 4), ==, 0xfffff000);
+  cfg_write (f, 3, 0x10, 4, 0xfebf1234);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x10, 4), ==, 0xfebf1000);
+  g_assert_cmphex (vmm_pci_device_bar_address (f->dev, 0), ==, 0xfebf1000);
+  g_assert_cmpuint (f->written, >, before);
+
+  /* 64-bit prefetchable, 8 GiB: low dword holds only flags. */
+  cfg_write (f, 3, 0x18, 4, 0xffffffff);
+  cfg_write (f, 3, 0x1c, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x18, 4), ==, 0x0000000c);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x1c, 4), ==, 0xfffffffe);
+  cfg_write (f, 3, 0x18, 4, 0);
+  cfg_write (f, 3, 0x1c, 4, 0x8);
+  g_assert_cmphex (vmm_pci_device_bar_address (f->dev, 2), ==, 0x800000000ULL);
+
+  cfg_write (f, 3, 0x20, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x20, 4), ==, 0xffffffe1);
+  /* An unimplemented BAR reads zero whatever is written. */
+  cfg_write (f, 3, 0x24, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x24, 4), ==, 0);
+  g_assert_cmphex (vmm_pci_device_bar_address (f->dev, 5), ==, 0);
+}
+
+static void
+test_bar_arguments (Fixture *f, gconstpointer data)
+{
+  VmmPciDevice *d = vmm_pci_device_new (1, 2, 0, 0);
+
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 6, VMM_PCI_BAR_MEM32, 0x1000), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 5, VMM_PCI_BAR_MEM64, 0x1000), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 0, VMM_PCI_BAR_MEM32, 0x1800), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 0, VMM_PCI_BAR_MEM32, 8), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 0, VMM_PCI_BAR_IO, 512), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 0, VMM_PCI_BAR_MEM64, 0x4000), ==, 0);
+  g_assert_cmpint (vmm_pci_device_add_bar (d, 1, VMM_PCI_BAR_MEM32, 0x4000), ==, -EBUSY);
+  g_assert_cmpint (vmm_pci_bus_add (f->pci, VMM_PCI_DEVFN (3, 0), d), ==, -EBUSY);
+  vmm_pci_device_free (d);
+}
+
+static void
+test_read_only_fields (Fixture *f, gconstpointer data)
+{
+  cfg_write (f, 3, 0x00, 4, 0);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x00, 4), ==, 0x10411af4);
+  cfg_write (f, 3, 0x04, 2, 0xffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x04, 2), ==, 0x0547);
+  cfg_write (f, 3, 0x08, 4, 0);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x08, 4), ==, 0x02000001);
+}
+
+static void
+test_capabilities (Fixture *f, gconstpointer data)
+{
+  int a, b, n = 0;
+
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x06, 2) & VMM_PCI_STATUS_CAP_LIST, ==, 0);
+  a = vmm_pci_device_add_capability (f->dev, 0x09, 6);
+  b = vmm_pci_device_add_capability (f->dev, 0x11, 12);
+  g_assert_cmpint (a, ==, 0x40);
+  g_assert_cmpint (b, ==, 0x48);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x06, 2) & VMM_PCI_STATUS_CAP_LIST, ==, VMM_PCI_STATUS_CAP_LIST);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x34, 1), ==, 0x40);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x40, 2), ==, 0x4809);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x48, 2), ==, 0x0011);
+  /* The list is read-only for the guest. */
+  cfg_write (f, 3, 0x40, 2, 0);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x40, 2), ==, 0x4809);
+  /* Capabilities stay in the first 256 bytes. */
+  while (vmm_pci_device_add_capability (f->dev, 0x05, 16) > 0)
+    n++;
+  g_assert_cmpint (n, ==, (0x100 - 0x54) / 16);
+  g_assert_cmpint (vmm_pci_device_add_capability (f->dev, 0x05, 1), ==, -ENOSPC);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add ("/vmm/pci/" name, Fixture, NULL, setup, fn, teardown)
+  ADD ("host-bridge-legacy", test_host_bridge_legacy);
+  ADD ("absent-functions", test_absent_functions);
+  ADD ("reset-register", test_reset_register_shares_port);
+  ADD ("ecam", test_ecam);
+  ADD ("bar-sizing", test_bar_sizing);
+  ADD ("bar-arguments", test_bar_arguments);
+  ADD ("read-only-fields", test_read_only_fields);
+  ADD ("capabilities", test_capabilities);
+#undef ADD
+  return g_test_run ();
+}

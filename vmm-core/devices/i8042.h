@@ -1,0 +1,21 @@
+/* i8042.h: the PS/2 keyboard controller, mainly for its reset line.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "bus.h"
+#include "irq.h"
+
+/* Asked for when the guest pulses the controller's reset output. Called
+ * from the vCPU thread with the controller's lock held. */
+typedef void (*VmmResetFn) (void *opaque);
+
+typedef struct _VmmI8042 VmmI8042;
+
+VmmI8042 *vmm_i8042_new      (const VmmIrqLine *kbd_irq, const VmmIrqLine *aux_irq,
+                              VmmResetFn reset, void *reset_opaque);
+void      vmm_i8042_free     (VmmI8042 *k);
+void      vmm_i8042_reset    (VmmI8042 *k);
+/* Registers the data port 0x60 and the command/status port 0x64. */
+int       vmm_i8042_register (VmmI8042 *k, VmmBus *pio);

@@ -1,0 +1,371 @@
+/* pci.c: PCI configuration space and the bus that routes config cycles.
+ *
+ * Only bus 0 exists: devices sit directly on the root complex, as on a
+ * microvm-sized q35. Config cycles arrive through the legacy 0xcf8/0xcfc
+ * mechanism or through ECAM; both end in vmm_pci_bus_config_read/write.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "devices/pci.h"
+#include "x86/layout.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define CMD_WRITABLE   0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
+#define STATUS_W1C     0xf900
+#define CAP_FIRST      0x40
+
+struct _VmmPciBus {
+  GMutex lock;
+  uint32_t config_address;
+  VmmPciDevice *devices[256];
+};
+
+static void
+put16 (uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t) v;
+  p[1] = (uint8_t) (v >> 8);
+}
+
+static void
+put32 (uint8_t *p, uint32_t v)
+{
+  for (unsigned i = 0; i < 4; i++)
+    p[i] = (uint8_t) (v >> (8 * i));
+}
+
+VmmPciDevice *
+vmm_pci_device_new (uint16_t vendor, uint16_t device, uint32_t class_code, uint8_t revision)
+{
+  VmmPciDevice *dev = g_new0 (VmmPciDevice, 1);
+
+  put16 (dev->cfg + VMM_PCI_VENDOR_ID, vendor);
+  put16 (dev->cfg + VMM_PCI_DEVICE_ID, device);
+  dev->cfg[VMM_PCI_REVISION] = revision;
+  dev->cfg[VMM_PCI_CLASS_PROG] = (uint8_t) class_code;
+  dev->cfg[VMM_PCI_CLASS_PROG + 1] = (uint8_t) (class_code >> 8);
+  dev->cfg[VMM_PCI_CLASS_PROG + 2] = (uint8_t) (class_code >> 16);
+  put16 (dev->wmask + VMM_PCI_COMMAND, CMD_WRITABLE);
+  put16 (dev->w1cmask + VMM_PCI_STATUS, STATUS_W1C);
+  dev->wmask[VMM_PCI_INTERRUPT_LINE] = 0xff;
+  dev->cap_next = CAP_FIRST;
+  return dev;
+}
+
+void
+vmm_pci_device_free (VmmPciDevice *dev)
+{
+  g_free (dev);
+}
+
+void
+vmm_pci_device_set_subsystem (VmmPciDevice *dev, uint16_t vendor, uint16_t id)
+{
+  put16 (dev->cfg + VMM_PCI_SUBSYS_VENDOR, vendor);
+  put16 (dev->cfg + VMM_PCI_SUBSYS_ID, id);
+}
+
+void
+vmm_pci_device_set_ops (VmmPciDevice *dev, const VmmPciDeviceOps *ops, void *opaque)
+{
+  dev->ops = ops;
+  dev->opaque = opaque;
+}
+
+int
+vmm_pci_device_add_bar (VmmPciDevice *dev, unsigned bar, VmmPciBarKind kind, uint64_t size)
+{
+  gboolean is64 = kind == VMM_PCI_BAR_MEM64 || kind == VMM_PCI_BAR_MEM64_PREFETCH;
+  unsigned off = VMM_PCI_BAR0 + 4 * bar;
+  uint64_t mask;
+  uint32_t flags;
+
+  if (bar >= VMM_PCI_BARS || (is64 && bar + 1 >= VMM_PCI_BARS))
+    return -EINVAL;
+  if (size == 0 || (size & (size - 1)) != 0)
+    return -EINVAL;
+  if (kind == VMM_PCI_BAR_IO ? (size < 4 || size > 256) : size < 16)
+    return -EINVAL;
+  if (kind != VMM_PCI_BAR_MEM64 && kind != VMM_PCI_BAR_MEM64_PREFETCH && size > 0x80000000ULL)
+    return -EINVAL;
+  if (dev->bar_size[bar] != 0 || (is64 && dev->bar_size[bar + 1] != 0))
+    return -EBUSY;
+
+  switch (kind)
+    {
+    case VMM_PCI_BAR_IO:
+      flags = 0x1;
+      break;
+    case VMM_PCI_BAR_MEM32:
+      flags = 0x0;
+      break;
+    case VMM_PCI_BAR_MEM64:
+      flags = 0x4;
+      break;
+    case VMM_PCI_BAR_MEM64_PREFETCH:
+    default:
+      flags = 0x4 | 0x8;
+      break;
+    }
+
+  /* The sizing protocol falls out of the write mask: the low bits below
+   * the size stay zero, so all-ones reads back as ~(size - 1) | flags. */
+  mask = ~(size - 1) & (kind == VMM_PCI_BAR_IO ? ~(uint64_t) 0x3 : ~(uint64_t) 0xf);
+  if (!is64)
+    mask &= 0xffffffffULL;
+  put32 (dev->cfg + off, flags);
+  put32 (dev->wmask + off, (uint32_t) mask);
+  dev->bar_size[bar] = size;
+  dev->bar_kind[bar] = kind;
+  if (is64)
+    {
+      put32 (dev->wmask + off + 4, (uint32_t) (mask >> 32));
+      /* The upper half is not a BAR of its own. */
+      dev->bar_size[bar + 1] = size;
+      dev->bar_kind[bar + 1] = kind;
+    }
+  return 0;
+}
+
+static uint32_t
+get32 (const uint8_t *p)
+{
+  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+uint64_t
+vmm_pci_device_bar_address (const VmmPciDevice *dev, unsigned bar)
+{
+  unsigned off = VMM_PCI_BAR0 + 4 * bar;
+  uint64_t addr;
+
+  if (bar >= VMM_PCI_BARS || dev->bar_size[bar] == 0)
+    return 0;
+  addr = get32 (dev->cfg + off);
+  switch (dev->bar_kind[bar])
+    {
+    case VMM_PCI_BAR_IO:
+      return addr & ~(uint64_t) 0x3;
+    case VMM_PCI_BAR_MEM32:
+      return addr & ~(uint64_t) 0xf;
+    default:
+      return (addr & ~(uint64_t) 0xf) | ((uint64_t) get32 (dev->cfg + off + 4) << 32);
+    }
+}
+
+int
+vmm_pci_device_add_capability (VmmPciDevice *dev, uint8_t id, unsigned len)
+{
+  unsigned off = (dev->cap_next + 3) & ~3u;
+
+  /* Capabilities live in the first 256 bytes, where legacy config
+   * cycles reach them. */
+  if (len < 2 || off + len > VMM_PCI_LEGACY_CFG_SIZE)
+    return -ENOSPC;
+  dev->cfg[off] = id;
+  dev->cfg[off + 1] = 0;
+  if (dev->cap_last == 0)
+    dev->cfg[VMM_PCI_CAP_PTR] = (uint8_t) off;
+  else
+    dev->cfg[dev->cap_last + 1] = (uint8_t) off;
+  dev->cfg[VMM_PCI_STATUS] |= VMM_PCI_STATUS_CAP_LIST;
+  dev->cap_last = off;
+  dev->cap_next = off + len;
+  return (int) off;
+}
+
+void
+vmm_pci_device_config_read (VmmPciDevice *dev, unsigned offset, uint8_t *data, unsigned len)
+{
+  for (unsigned i = 0; i < len; i++)
+    data[i] = offset + i < VMM_PCI_CFG_SIZE ? dev->cfg[offset + i] : 0xff;
+}
+
+void
+vmm_pci_device_config_write (VmmPciDevice *dev, unsigned offset, const uint8_t *data, unsigned len)
+{
+  for (unsigned i = 0; i < len && offset + i < VMM_PCI_CFG_SIZE; i++)
+    {
+      unsigned o = offset + i;
+      dev->cfg[o] = (uint8_t) ((dev->cfg[o] & ~dev->wmask[o]) | (data[i] & dev->wmask[o]));
+      dev->cfg[o] &= (uint8_t) ~(data[i] & dev->w1cmask[o]);
+    }
+  if (dev->ops != NULL && dev->ops->config_written != NULL)
+    dev->ops->config_written (dev, offset, len, dev->opaque);
+}
+
+VmmPciBus *
+vmm_pci_bus_new (void)
+{
+  VmmPciBus *bus = g_new0 (VmmPciBus, 1);
+
+  g_mutex_init (&bus->lock);
+  return bus;
+}
+
+void
+vmm_pci_bus_free (VmmPciBus *bus)
+{
+  if (bus == NULL)
+    return;
+  for (unsigned i = 0; i < G_N_ELEMENTS (bus->devices); i++)
+    vmm_pci_device_free (bus->devices[i]);
+  g_mutex_clear (&bus->lock);
+  g_free (bus);
+}
+
+int
+vmm_pci_bus_add (VmmPciBus *bus, uint8_t devfn, VmmPciDevice *dev)
+{
+  if (bus->devices[devfn] != NULL)
+    return -EBUSY;
+  bus->devices[devfn] = dev;
+  return 0;
+}
+
+static VmmPciDevice *
+lookup (VmmPciBus *bus, uint8_t busnr, uint8_t devfn)
+{
+  return busnr == 0 ? bus->devices[devfn] : NULL;
+}
+
+static void
+config_read_locked (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                    unsigned offset, uint8_t *data, unsigned len)
+{
+  VmmPciDevice *dev = lookup (bus, busnr, devfn);
+
+  if (dev == NULL || offset >= VMM_PCI_CFG_SIZE || len > VMM_PCI_CFG_SIZE - offset)
+    memset (data, 0xff, len);
+  else
+    vmm_pci_device_config_read (dev, offset, data, len);
+}
+
+static void
+config_write_locked (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                     unsigned offset, const uint8_t *data, unsigned len)
+{
+  VmmPciDevice *dev = lookup (bus, busnr, devfn);
+
+  if (dev != NULL && offset < VMM_PCI_CFG_SIZE && len <= VMM_PCI_CFG_SIZE - offset)
+    vmm_pci_device_config_write (dev, offset, data, len);
+}
+
+void
+vmm_pci_bus_config_read (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                         unsigned offset, uint8_t *data, unsigned len)
+{
+  g_mutex_lock (&bus->lock);
+  config_read_locked (bus, busnr, devfn, offset, data, len);
+  g_mutex_unlock (&bus->lock);
+}
+
+void
+vmm_pci_bus_config_write (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                          unsigned offset, const uint8_t *data, unsigned len)
+{
+  g_mutex_lock (&bus->lock);
+  config_write_locked (bus, busnr, devfn, offset, data, len);
+  g_mutex_unlock (&bus->lock);
+}
+
+/* CONFIG_ADDRESS: enable bit 31, bus 23:16, device/function 15:8,
+ * dword register 7:2. */
+static void
+addr_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+
+  g_mutex_lock (&bus->lock);
+  vmm_le_put (data, len, bus->config_address);
+  g_mutex_unlock (&bus->lock);
+}
+
+static void
+addr_write (void *opaque, uint64_t offset, const uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+
+  g_mutex_lock (&bus->lock);
+  bus->config_address = (uint32_t) vmm_le_get (data, len) & 0x80fffffcu;
+  g_mutex_unlock (&bus->lock);
+}
+
+static void
+data_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+  uint32_t a;
+
+  g_mutex_lock (&bus->lock);
+  a = bus->config_address;
+  if (!(a & 0x80000000u))
+    memset (data, 0xff, len);
+  else
+    config_read_locked (bus, (uint8_t) (a >> 16), (uint8_t) (a >> 8),
+                        (a & 0xfc) + (unsigned) offset, data, len);
+  g_mutex_unlock (&bus->lock);
+}
+
+static void
+data_write (void *opaque, uint64_t offset, const uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+  uint32_t a;
+
+  g_mutex_lock (&bus->lock);
+  a = bus->config_address;
+  if (a & 0x80000000u)
+    config_write_locked (bus, (uint8_t) (a >> 16), (uint8_t) (a >> 8),
+                         (a & 0xfc) + (unsigned) offset, data, len);
+  g_mutex_unlock (&bus->lock);
+}
+
+/* ECAM: bus 27:20, device/function 19:12, register 11:0. An access that
+ * would run past its function's 4 KiB is not a config cycle at all. */
+static void
+ecam_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+  unsigned reg = (unsigned) (offset & 0xfff);
+
+  if (reg + len > VMM_PCI_CFG_SIZE)
+    {
+      memset (data, 0xff, len);
+      return;
+    }
+  vmm_pci_bus_config_read (bus, (uint8_t) (offset >> 20), (uint8_t) (offset >> 12), reg, data, len);
+}
+
+static void
+ecam_write (void *opaque, uint64_t offset, const uint8_t *data, unsigned len)
+{
+  VmmPciBus *bus = opaque;
+  unsigned reg = (unsigned) (offset & 0xfff);
+
+  if (reg + len > VMM_PCI_CFG_SIZE)
+    return;
+  vmm_pci_bus_config_write (bus, (uint8_t) (offset >> 20), (uint8_t) (offset >> 12), reg, data, len);
+}
+
+static const VmmBusOps addr_ops = { .read = addr_read, .write = addr_write };
+static const VmmBusOps data_ops = { .read = data_read, .write = data_write };
+static const VmmBusOps ecam_ops = { .read = ecam_read, .write = ecam_write };
+
+int
+vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
+                      uint64_t ecam_base, uint64_t ecam_size)
+{
+  int r;
+
+  r = vmm_bus_register (pio, VMM_PORT_PCI_CONFIG, 4, VMM_BUS_W4, &addr_ops, bus);
+  if (r == 0)
+    r = vmm_bus_register (pio, VMM_PORT_PCI_CONFIG + 4, 4, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4,
+                          &data_ops, bus);
+  if (r == 0 && mmio != NULL)
+    r = vmm_bus_register (mmio, ecam_base, ecam_size, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4 | VMM_BUS_W8,
+                          &ecam_ops, bus);
+  return r;
+}

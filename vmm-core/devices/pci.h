@@ -1,0 +1,98 @@
+/* pci.h: PCI configuration space and the bus that routes config cycles.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "bus.h"
+
+#define VMM_PCI_CFG_SIZE        4096
+#define VMM_PCI_LEGACY_CFG_SIZE 256
+#define VMM_PCI_DEVFN(dev, fn)  ((uint8_t) (((dev) << 3) | (fn)))
+#define VMM_PCI_BARS            6
+
+#define VMM_PCI_VENDOR_ID       0x00
+#define VMM_PCI_DEVICE_ID       0x02
+#define VMM_PCI_COMMAND         0x04
+#define VMM_PCI_STATUS          0x06
+#define VMM_PCI_REVISION        0x08
+#define VMM_PCI_CLASS_PROG      0x09
+#define VMM_PCI_HEADER_TYPE     0x0e
+#define VMM_PCI_BAR0            0x10
+#define VMM_PCI_SUBSYS_VENDOR   0x2c
+#define VMM_PCI_SUBSYS_ID       0x2e
+#define VMM_PCI_CAP_PTR         0x34
+#define VMM_PCI_INTERRUPT_LINE  0x3c
+#define VMM_PCI_INTERRUPT_PIN   0x3d
+
+#define VMM_PCI_STATUS_CAP_LIST 0x0010
+
+/* BAR kinds for vmm_pci_device_add_bar(). */
+typedef enum {
+  VMM_PCI_BAR_IO,
+  VMM_PCI_BAR_MEM32,
+  VMM_PCI_BAR_MEM64,          /* takes this BAR and the next */
+  VMM_PCI_BAR_MEM64_PREFETCH,
+} VmmPciBarKind;
+
+typedef struct _VmmPciDevice VmmPciDevice;
+
+/* Device hooks. config_written runs after the guest wrote config space
+ * (BARs moved, command bits changed), with the bus lock held. */
+typedef struct {
+  void (*config_written) (VmmPciDevice *dev, unsigned offset, unsigned len, void *opaque);
+} VmmPciDeviceOps;
+
+/* Config space with per-byte write masks, so that BAR sizing (write all
+ * ones, read back the size mask) and read-only fields work without
+ * per-device code. */
+struct _VmmPciDevice {
+  uint8_t cfg[VMM_PCI_CFG_SIZE];
+  uint8_t wmask[VMM_PCI_CFG_SIZE];   /* bits the guest may write */
+  uint8_t w1cmask[VMM_PCI_CFG_SIZE]; /* bits the guest clears by writing one */
+  uint64_t bar_size[VMM_PCI_BARS];
+  VmmPciBarKind bar_kind[VMM_PCI_BARS];
+  unsigned cap_next;                  /* where the next capability goes */
+  unsigned cap_last;                  /* the last capability's offset, 0 if none */
+  const VmmPciDeviceOps *ops;
+  void *opaque;
+};
+
+VmmPciDevice *vmm_pci_device_new            (uint16_t vendor, uint16_t device,
+                                             uint32_t class_code, uint8_t revision);
+void          vmm_pci_device_free           (VmmPciDevice *dev);
+void          vmm_pci_device_set_subsystem  (VmmPciDevice *dev, uint16_t vendor, uint16_t id);
+void          vmm_pci_device_set_ops        (VmmPciDevice *dev, const VmmPciDeviceOps *ops,
+                                             void *opaque);
+/* @size must be a power of two (at least 16 for memory, 4 for I/O).
+ * Returns 0 or -EINVAL / -EBUSY. */
+int           vmm_pci_device_add_bar        (VmmPciDevice *dev, unsigned bar, VmmPciBarKind kind,
+                                             uint64_t size);
+/* The address the guest programmed into @bar (flags masked off). */
+uint64_t      vmm_pci_device_bar_address    (const VmmPciDevice *dev, unsigned bar);
+/* Appends a capability of @len bytes (header included) to the list and
+ * returns its config-space offset, or -ENOSPC. */
+int           vmm_pci_device_add_capability (VmmPciDevice *dev, uint8_t id, unsigned len);
+/* The guest's view of config space, for the device's own code. */
+void          vmm_pci_device_config_read    (VmmPciDevice *dev, unsigned offset,
+                                             uint8_t *data, unsigned len);
+void          vmm_pci_device_config_write   (VmmPciDevice *dev, unsigned offset,
+                                             const uint8_t *data, unsigned len);
+
+typedef struct _VmmPciBus VmmPciBus;
+
+VmmPciBus    *vmm_pci_bus_new      (void);
+/* Frees the bus and every device on it. */
+void          vmm_pci_bus_free     (VmmPciBus *bus);
+/* The bus takes ownership of @dev. Returns -EBUSY if @devfn is taken. */
+int           vmm_pci_bus_add      (VmmPciBus *bus, uint8_t devfn, VmmPciDevice *dev);
+/* Registers CONFIG_ADDRESS (0xcf8, dword only), CONFIG_DATA (0xcfc-0xcff)
+ * on @pio and ECAM at @ecam_base on @mmio. */
+int           vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
+                                    uint64_t ecam_base, uint64_t ecam_size);
+/* A config cycle to bus 0, as the host bridge would route it. Absent
+ * functions read all-ones and ignore writes. */
+void          vmm_pci_bus_config_read  (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                                        unsigned offset, uint8_t *data, unsigned len);
+void          vmm_pci_bus_config_write (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,
+                                        unsigned offset, const uint8_t *data, unsigned len);

@@ -1,0 +1,123 @@
+/* vireo-vmm.h: libvireo-vmm, Vireo's KVM virtual machine monitor.
+ *
+ * A VmmMachine is one x86-64 PC running under KVM. Several machines may
+ * live in one process; nothing here keeps process-wide state other than a
+ * no-op handler for the signal that kicks vCPU threads out of KVM_RUN.
+ *
+ * Threads: each vCPU runs on its own thread and a per-machine control
+ * thread carries out resets and power-off. Callbacks (serial output, state
+ * changes) are invoked on those threads, never on the caller's main
+ * context: marshal to your own thread if needed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define VMM_LOG_DOMAIN "vireo-vmm"
+
+/* Errors a user can act on. */
+#define VMM_ERROR (vmm_error_quark ())
+GQuark vmm_error_quark (void);
+
+typedef enum {
+  VMM_ERROR_KVM_UNAVAILABLE,    /* no /dev/kvm: virtualization off or module not loaded */
+  VMM_ERROR_KVM_PERMISSION,     /* /dev/kvm exists but may not be opened */
+  VMM_ERROR_KVM_CAPABILITY,     /* the host's KVM lacks a needed capability */
+  VMM_ERROR_KVM_FAILED,         /* a KVM call failed unexpectedly */
+  VMM_ERROR_INVALID_CONFIG,     /* memory or CPU count out of range, and the like */
+  VMM_ERROR_KERNEL,             /* the kernel cannot be read or is not a bzImage */
+  VMM_ERROR_INITRD,             /* the initrd cannot be read or does not fit */
+  VMM_ERROR_CMDLINE,            /* the command line is too long */
+  VMM_ERROR_NO_MEMORY,          /* guest RAM could not be allocated */
+  VMM_ERROR_BAD_STATE,          /* the request does not fit the machine's state */
+} VmmError;
+
+typedef enum {
+  VMM_STATE_STOPPED,            /* created and not started, or powered off, or killed */
+  VMM_STATE_RUNNING,
+  VMM_STATE_PAUSED,
+  VMM_STATE_CRASHED,            /* the guest died; registers were logged */
+} VmmState;
+
+typedef struct _VmmMachine VmmMachine;
+
+/* Receives the guest's serial output (COM1), called on a vCPU thread. */
+typedef void (*VmmSerialSink) (const uint8_t *data, size_t len, gpointer user_data);
+
+/* Called on a monitor thread after the machine changed state. Reboots show
+ * no state change (the machine stays running). */
+typedef void (*VmmStateNotify) (VmmMachine *machine, VmmState state, gpointer user_data);
+
+#define VMM_MEMORY_MIN   (16ULL << 20)
+#define VMM_MEMORY_MAX   (1ULL << 40)
+#define VMM_CPUS_MAX     64
+
+/* What a machine is made of. Initialise with vmm_config_init() and set the
+ * fields you need; strings are copied by vmm_machine_new(). */
+typedef struct {
+  const char *kernel_path;      /* bzImage (required) */
+  const char *initrd_path;      /* optional */
+  const char *cmdline;          /* optional kernel command line */
+  uint64_t memory;              /* bytes of guest RAM */
+  unsigned cpus;                /* vCPUs, 1..VMM_CPUS_MAX */
+  VmmSerialSink serial_sink;    /* optional: where COM1 output goes */
+  gpointer serial_data;
+  VmmStateNotify state_notify;  /* optional */
+  gpointer state_data;
+  /* For tests of the monitor itself: instead of a Linux kernel, a raw
+   * 16-bit real-mode program, loaded at 0x10000 and entered at
+   * 1000:0000 with one vCPU. kernel_path must then be NULL. */
+  const char *realmode_image_path;
+} VmmConfig;
+
+/* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */
+void        vmm_config_init          (VmmConfig *config);
+
+/* Checks that /dev/kvm exists, may be opened, speaks API version 12 and
+ * has every capability the machine needs. Errors say what to do. */
+gboolean    vmm_check_kvm            (GError **error);
+
+/* Creates a machine: validates the configuration and the files, checks
+ * KVM, allocates guest RAM, creates the VM and its devices and loads the
+ * guest. Nothing runs until vmm_machine_start(). */
+VmmMachine *vmm_machine_new          (const VmmConfig *config, GError **error);
+
+/* Starts the vCPUs of a stopped machine (state becomes running); a
+ * machine that powered off or crashed boots again from scratch. */
+gboolean    vmm_machine_start        (VmmMachine *machine, GError **error);
+
+/* Stops the vCPUs where they are (running -> paused). */
+gboolean    vmm_machine_pause        (VmmMachine *machine, GError **error);
+
+/* Lets a paused machine continue (paused -> running). */
+gboolean    vmm_machine_resume       (VmmMachine *machine, GError **error);
+
+/* Presses the ACPI power button; a guest that handles it shuts down. */
+gboolean    vmm_machine_power_button (VmmMachine *machine, GError **error);
+
+/* Hard reset: the guest boots again from the kernel (stays running). */
+gboolean    vmm_machine_reset        (VmmMachine *machine, GError **error);
+
+/* Pulls the plug: the vCPUs stop at once and the state becomes stopped.
+ * Returns when every vCPU thread has exited. */
+void        vmm_machine_kill         (VmmMachine *machine);
+
+VmmState    vmm_machine_get_state    (VmmMachine *machine);
+
+/* Bytes typed into the guest's COM1. Thread-safe. */
+void        vmm_machine_serial_input (VmmMachine *machine, const uint8_t *data, size_t len);
+
+/* Kills the machine if needed and frees it. */
+void        vmm_machine_free         (VmmMachine *machine);
+
+const char *vmm_state_to_string      (VmmState state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmmMachine, vmm_machine_free)
+
+G_END_DECLS

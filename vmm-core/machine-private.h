@@ -1,0 +1,115 @@
+/* machine-private.h: the machine's insides, shared by machine.c (life
+ * cycle), vm.c (the KVM VM and its RAM), vcpu.c and boot.c.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "vireo-vmm.h"
+#include "bus.h"
+#include "kvm.h"
+#include "devices/i8042.h"
+#include "devices/pci.h"
+#include "devices/pm.h"
+#include "devices/reset-control.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
+#include "x86/bzimage.h"
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+typedef struct {
+  VmmMachine *machine;
+  unsigned index;
+  int fd;
+  struct kvm_run *run;
+  GThread *thread;
+  pthread_t tid;
+  gboolean tid_valid;
+} VmmVcpu;
+
+/* Requests for the control thread, in priority order. */
+typedef enum {
+  VMM_REQ_KILL      = 1 << 0,
+  VMM_REQ_POWEROFF  = 1 << 1,
+  VMM_REQ_CRASH     = 1 << 2,
+  VMM_REQ_RESET     = 1 << 3,
+  VMM_REQ_START     = 1 << 4,
+  VMM_REQ_PAUSE     = 1 << 5,
+  VMM_REQ_RESUME    = 1 << 6,
+  VMM_REQ_QUIT      = 1 << 7,
+} VmmRequest;
+
+struct _VmmMachine {
+  /* Configuration. */
+  char *kernel_path, *initrd_path, *cmdline, *realmode_path;
+  uint64_t memory;
+  unsigned n_cpus;
+  VmmSerialSink serial_sink;
+  gpointer serial_data;
+  VmmStateNotify state_notify;
+  gpointer state_data;
+  /* reboot=t on the command line: the guest reboots by triple fault, so a
+   * shutdown exit means reset rather than crash. */
+  gboolean triple_fault_reboots;
+
+  /* The guest's files, kept for reloading at every reset. */
+  GBytes *kernel, *initrd, *realmode;
+  VmmBzImage bzimage;
+
+  VmmKvm kvm;
+  /* vm_fd changes at each reset; device threads raising interrupts take
+   * vm_lock for reading so they never use a closed descriptor. */
+  GRWLock vm_lock;
+  int vm_fd;
+
+  uint8_t *ram;
+  uint64_t ram_size;
+  uint64_t lowmem_size;
+
+  VmmBus *pio, *mmio;
+  VmmSerial *serial;
+  VmmI8042 *i8042;
+  VmmRtc *rtc;
+  VmmPm *pm;
+  VmmResetControl *reset_control;
+  VmmPciBus *pci;
+
+  VmmVcpu *vcpus;
+
+  /* Life cycle, all under lock. */
+  GMutex lock;
+  GCond cond;
+  VmmState state;
+  guint requests;
+  guint64 request_seq, done_seq;
+  gboolean vcpus_stop;       /* vCPU threads leave their loop */
+  gboolean vcpus_pause;      /* vCPU threads wait */
+  unsigned vcpus_waiting;    /* how many wait because of vcpus_pause */
+  gboolean vm_dirty;         /* the guest ran since the VM was last loaded */
+  GThread *control_thread;
+};
+
+/* vm.c */
+gboolean vmm_vm_create       (VmmMachine *m, GError **error);
+void     vmm_vm_destroy      (VmmMachine *m);
+void     vmm_vm_set_irq      (void *opaque, unsigned gsi, gboolean level);
+
+/* vcpu.c */
+gboolean vmm_vcpus_create    (VmmMachine *m, GError **error);
+void     vmm_vcpus_destroy   (VmmMachine *m);
+gboolean vmm_vcpus_start     (VmmMachine *m, GError **error);
+/* Makes every vCPU thread exit and joins them. */
+void     vmm_vcpus_stop      (VmmMachine *m);
+/* Kicks every vCPU out of KVM_RUN; call after changing vcpus_* flags. */
+void     vmm_vcpus_kick      (VmmMachine *m);
+void     vmm_vcpu_dump       (VmmVcpu *vcpu, const char *why);
+
+/* boot.c */
+gboolean vmm_boot_prepare    (VmmMachine *m, GError **error);
+gboolean vmm_boot_load       (VmmMachine *m, GError **error);
+gboolean vmm_boot_setup_bsp  (VmmMachine *m, VmmVcpu *bsp, GError **error);
+
+/* machine.c: posted by devices and vCPU threads. */
+void     vmm_machine_request (VmmMachine *m, VmmRequest req);

@@ -1,0 +1,644 @@
+/* machine.c: a machine's life cycle.
+ *
+ * Everything that changes the machine as a whole (start, reset, power-off,
+ * crash, pause, kill) is carried out by the machine's control thread, so
+ * that requests from vCPU threads (the guest rebooting) and from the API
+ * (the user pressing stop) are serialised without the two ever waiting on
+ * each other's locks. API calls post a request and wait for it to be done.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "machine-private.h"
+#include "devices/pci-host.h"
+#include "x86/e820.h"
+#include "x86/layout.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (vmm-error-quark, vmm_error)
+
+const char *
+vmm_state_to_string (VmmState state)
+{
+  switch (state)
+    {
+    case VMM_STATE_STOPPED: return "stopped";
+    case VMM_STATE_RUNNING: return "running";
+    case VMM_STATE_PAUSED: return "paused";
+    case VMM_STATE_CRASHED: return "crashed";
+    default: return "unknown";
+    }
+}
+
+void
+vmm_config_init (VmmConfig *config)
+{
+  g_return_if_fail (config != NULL);
+  memset (config, 0, sizeof *config);
+  config->memory = 512ULL << 20;
+  config->cpus = 1;
+}
+
+gboolean
+vmm_check_kvm (GError **error)
+{
+  VmmKvm kvm;
+
+  if (!vmm_kvm_open (&kvm, "/dev/kvm", error))
+    return FALSE;
+  vmm_kvm_close (&kvm);
+  return TRUE;
+}
+
+static void
+serial_out (void *opaque, const uint8_t *data, size_t len)
+{
+  VmmMachine *m = opaque;
+
+  if (m->serial_sink != NULL)
+    m->serial_sink (data, len, m->serial_data);
+}
+
+static void
+guest_reset (void *opaque)
+{
+  vmm_machine_request (opaque, VMM_REQ_RESET);
+}
+
+static void
+guest_poweroff (void *opaque)
+{
+  vmm_machine_request (opaque, VMM_REQ_POWEROFF);
+}
+
+/* Sizes the firmware of a later issue reads from CMOS. */
+static void
+set_cmos_memory (VmmMachine *m)
+{
+  uint64_t above_1m = m->lowmem_size > (1 << 20) ? m->lowmem_size - (1 << 20) : 0;
+  uint64_t ext_kib = MIN (above_1m >> 10, 0xffffULL);
+  uint64_t above_16m = m->lowmem_size > (16 << 20) ? (m->lowmem_size - (16 << 20)) >> 16 : 0;
+  uint64_t above_4g = (m->ram_size - m->lowmem_size) >> 16;
+
+  above_16m = MIN (above_16m, 0xffffULL);
+  vmm_rtc_set_nvram (m->rtc, 0x15, 640 & 0xff);
+  vmm_rtc_set_nvram (m->rtc, 0x16, 640 >> 8);
+  vmm_rtc_set_nvram (m->rtc, 0x17, (uint8_t) ext_kib);
+  vmm_rtc_set_nvram (m->rtc, 0x18, (uint8_t) (ext_kib >> 8));
+  vmm_rtc_set_nvram (m->rtc, 0x30, (uint8_t) ext_kib);
+  vmm_rtc_set_nvram (m->rtc, 0x31, (uint8_t) (ext_kib >> 8));
+  vmm_rtc_set_nvram (m->rtc, 0x34, (uint8_t) above_16m);
+  vmm_rtc_set_nvram (m->rtc, 0x35, (uint8_t) (above_16m >> 8));
+  vmm_rtc_set_nvram (m->rtc, 0x5b, (uint8_t) above_4g);
+  vmm_rtc_set_nvram (m->rtc, 0x5c, (uint8_t) (above_4g >> 8));
+  vmm_rtc_set_nvram (m->rtc, 0x5d, (uint8_t) (above_4g >> 16));
+}
+
+static gboolean
+create_devices (VmmMachine *m, GError **error)
+{
+  VmmIrqLine com1 = { vmm_vm_set_irq, m, VMM_IRQ_COM1 };
+  VmmIrqLine kbd = { vmm_vm_set_irq, m, VMM_IRQ_I8042_KBD };
+  VmmIrqLine aux = { vmm_vm_set_irq, m, VMM_IRQ_I8042_AUX };
+  VmmIrqLine sci = { vmm_vm_set_irq, m, VMM_IRQ_SCI };
+  int r;
+
+  m->pio = vmm_bus_new ("pio");
+  m->mmio = vmm_bus_new ("mmio");
+  m->serial = vmm_serial_new (&com1, serial_out, m);
+  m->i8042 = vmm_i8042_new (&kbd, &aux, guest_reset, m);
+  m->rtc = vmm_rtc_new (NULL, NULL);
+  m->pm = vmm_pm_new (&sci, NULL, NULL, guest_poweroff, m);
+  m->reset_control = vmm_reset_control_new (guest_reset, m);
+  m->pci = vmm_pci_bus_new ();
+  set_cmos_memory (m);
+
+  r = vmm_serial_register (m->serial, m->pio, VMM_PORT_COM1);
+  if (r == 0)
+    r = vmm_i8042_register (m->i8042, m->pio);
+  if (r == 0)
+    r = vmm_rtc_register (m->rtc, m->pio);
+  if (r == 0)
+    r = vmm_pm_register (m->pm, m->pio, VMM_PORT_PM_BASE);
+  if (r == 0)
+    r = vmm_reset_control_register (m->reset_control, m->pio);
+  if (r == 0)
+    r = vmm_pci_bus_register (m->pci, m->pio, m->mmio, VMM_PCI_ECAM_BASE, VMM_PCI_ECAM_SIZE);
+  if (r == 0)
+    r = vmm_pci_bus_add (m->pci, VMM_PCI_DEVFN (0, 0), vmm_pci_host_bridge_new ());
+  if (r < 0)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
+                   "Setting up the machine's devices failed: %s", g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+reset_devices (VmmMachine *m)
+{
+  vmm_serial_reset (m->serial);
+  vmm_i8042_reset (m->i8042);
+  vmm_rtc_reset (m->rtc);
+  vmm_pm_reset (m->pm);
+  vmm_reset_control_reset (m->reset_control);
+}
+
+static gboolean
+alloc_ram (VmmMachine *m, GError **error)
+{
+  void *p;
+
+  m->ram_size = m->memory;
+  m->lowmem_size = vmm_e820_lowmem_end (m->memory);
+  /* Reserve only: the guest touches what it uses. */
+  p = mmap (NULL, m->ram_size, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_NO_MEMORY,
+                   "Cannot allocate %" G_GUINT64_FORMAT " MiB of guest memory: %s",
+                   m->ram_size >> 20, g_strerror (errno));
+      return FALSE;
+    }
+  m->ram = p;
+  /* Idle guests share identical pages with KSM, and big guests want huge
+   * pages for fewer TLB misses; both are hints that may be refused. */
+  madvise (m->ram, m->ram_size, MADV_MERGEABLE);
+  madvise (m->ram, m->ram_size, MADV_HUGEPAGE);
+  return TRUE;
+}
+
+static gboolean
+validate_config (const VmmConfig *config, GError **error)
+{
+  long host_cpus = sysconf (_SC_NPROCESSORS_ONLN);
+  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
+  uint64_t host_mem = pages > 0 && page_size > 0 ? (uint64_t) pages * (uint64_t) page_size : 0;
+
+  if ((config->kernel_path == NULL) == (config->realmode_image_path == NULL))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "No kernel given");
+      return FALSE;
+    }
+  if (config->memory < VMM_MEMORY_MIN || config->memory > VMM_MEMORY_MAX)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "Memory must be between %llu MiB and %llu GiB",
+                   VMM_MEMORY_MIN >> 20, VMM_MEMORY_MAX >> 30);
+      return FALSE;
+    }
+  if (config->memory % 4096 != 0)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "Memory must be a multiple of 4 KiB");
+      return FALSE;
+    }
+  if (host_mem != 0 && config->memory > host_mem)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "%" G_GUINT64_FORMAT " MiB of memory is more than this computer has "
+                   "(%" G_GUINT64_FORMAT " MiB)", config->memory >> 20, host_mem >> 20);
+      return FALSE;
+    }
+  if (config->cpus < 1 || config->cpus > VMM_CPUS_MAX)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "The number of CPUs must be between 1 and %d", VMM_CPUS_MAX);
+      return FALSE;
+    }
+  if (host_cpus > 0 && config->cpus > (unsigned long) host_cpus)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "%u CPUs is more than this computer has (%ld)", config->cpus, host_cpus);
+      return FALSE;
+    }
+  if (config->realmode_image_path != NULL && config->cpus != 1)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "A real-mode guest program runs on one CPU");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "reboot=t" (or "reboot=triple", possibly among other reboot= options)
+ * tells Linux to reboot by triple fault. */
+static gboolean
+cmdline_reboots_by_triple_fault (const char *cmdline)
+{
+  g_auto(GStrv) words = NULL;
+
+  if (cmdline == NULL)
+    return FALSE;
+  words = g_strsplit_set (cmdline, " \t\n", -1);
+  for (unsigned i = 0; words[i] != NULL; i++)
+    {
+      g_auto(GStrv) opts = NULL;
+      if (!g_str_has_prefix (words[i], "reboot="))
+        continue;
+      opts = g_strsplit (words[i] + strlen ("reboot="), ",", -1);
+      for (unsigned j = 0; opts[j] != NULL; j++)
+        if (opts[j][0] == 't')
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static void notify_state (VmmMachine *m, VmmState state);
+
+/* Throws away the VM and makes a new one with the guest loaded. */
+static gboolean
+rebuild (VmmMachine *m, GError **error)
+{
+  vmm_vcpus_destroy (m);
+  vmm_vm_destroy (m);
+  reset_devices (m);
+  /* Fresh zero pages, as after power-on, without unmapping. */
+  if (m->vm_dirty)
+    madvise (m->ram, m->ram_size, MADV_DONTNEED);
+  m->vm_dirty = FALSE;
+  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !vmm_vcpus_create (m, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+start_locked_out (VmmMachine *m, GError **error)
+{
+  if (m->vm_dirty && !rebuild (m, error))
+    return FALSE;
+  m->vm_dirty = TRUE;
+  return vmm_vcpus_start (m, error);
+}
+
+static void
+set_state (VmmMachine *m, VmmState state)
+{
+  gboolean changed;
+
+  g_mutex_lock (&m->lock);
+  changed = m->state != state;
+  m->state = state;
+  g_mutex_unlock (&m->lock);
+  if (changed)
+    notify_state (m, state);
+}
+
+static void
+notify_state (VmmMachine *m, VmmState state)
+{
+  g_debug ("machine is %s", vmm_state_to_string (state));
+  if (m->state_notify != NULL)
+    m->state_notify (m, state, m->state_data);
+}
+
+static void
+pause_vcpus (VmmMachine *m)
+{
+  unsigned running = 0;
+
+  for (unsigned i = 0; i < m->n_cpus; i++)
+    running += m->vcpus[i].thread != NULL;
+  g_mutex_lock (&m->lock);
+  m->vcpus_pause = TRUE;
+  g_mutex_unlock (&m->lock);
+  vmm_vcpus_kick (m);
+  g_mutex_lock (&m->lock);
+  /* A vCPU that exits on its own (a crash in flight) also counts as
+   * stopped: the pending request it posted is handled next. */
+  while (m->vcpus_waiting < running && (m->requests & (VMM_REQ_CRASH | VMM_REQ_RESET
+                                                        | VMM_REQ_POWEROFF)) == 0)
+    g_cond_wait (&m->cond, &m->lock);
+  g_mutex_unlock (&m->lock);
+}
+
+static void
+handle_requests (VmmMachine *m, guint req)
+{
+  g_autoptr(GError) error = NULL;
+  VmmState state;
+
+  g_mutex_lock (&m->lock);
+  state = m->state;
+  g_mutex_unlock (&m->lock);
+
+  if (req & (VMM_REQ_KILL | VMM_REQ_POWEROFF))
+    {
+      vmm_vcpus_stop (m);
+      set_state (m, VMM_STATE_STOPPED);
+      return;
+    }
+  if (req & VMM_REQ_CRASH)
+    {
+      vmm_vcpus_stop (m);
+      set_state (m, VMM_STATE_CRASHED);
+      return;
+    }
+  if (req & VMM_REQ_RESET)
+    {
+      if (state != VMM_STATE_RUNNING && state != VMM_STATE_PAUSED)
+        return;
+      g_debug ("guest reset");
+      vmm_vcpus_stop (m);
+      if (rebuild (m, &error))
+        {
+          m->vm_dirty = TRUE;
+          vmm_vcpus_start (m, &error);
+        }
+      if (error != NULL)
+        {
+          g_warning ("Restarting the guest failed: %s", error->message);
+          set_state (m, VMM_STATE_CRASHED);
+          return;
+        }
+      set_state (m, VMM_STATE_RUNNING);
+      return;
+    }
+  if ((req & VMM_REQ_START) && (state == VMM_STATE_STOPPED || state == VMM_STATE_CRASHED))
+    {
+      if (!start_locked_out (m, &error))
+        {
+          g_warning ("Starting the guest failed: %s", error->message);
+          vmm_vcpus_stop (m);
+          set_state (m, VMM_STATE_CRASHED);
+          return;
+        }
+      set_state (m, VMM_STATE_RUNNING);
+    }
+  if ((req & VMM_REQ_PAUSE) && state == VMM_STATE_RUNNING)
+    {
+      pause_vcpus (m);
+      set_state (m, VMM_STATE_PAUSED);
+    }
+  if ((req & VMM_REQ_RESUME) && state == VMM_STATE_PAUSED)
+    {
+      g_mutex_lock (&m->lock);
+      m->vcpus_pause = FALSE;
+      g_cond_broadcast (&m->cond);
+      g_mutex_unlock (&m->lock);
+      set_state (m, VMM_STATE_RUNNING);
+    }
+}
+
+static gpointer
+control_thread (gpointer data)
+{
+  VmmMachine *m = data;
+
+  for (;;)
+    {
+      guint req;
+      guint64 seq;
+
+      g_mutex_lock (&m->lock);
+      while (m->requests == 0)
+        g_cond_wait (&m->cond, &m->lock);
+      req = m->requests;
+      m->requests = 0;
+      seq = m->request_seq;
+      g_mutex_unlock (&m->lock);
+
+      handle_requests (m, req);
+
+      g_mutex_lock (&m->lock);
+      m->done_seq = seq;
+      g_cond_broadcast (&m->cond);
+      g_mutex_unlock (&m->lock);
+      if (req & VMM_REQ_QUIT)
+        break;
+    }
+  return NULL;
+}
+
+void
+vmm_machine_request (VmmMachine *m, VmmRequest req)
+{
+  g_mutex_lock (&m->lock);
+  m->requests |= req;
+  m->request_seq++;
+  g_cond_broadcast (&m->cond);
+  g_mutex_unlock (&m->lock);
+}
+
+/* Posts @req and waits until the control thread has handled it. */
+static void
+request_sync (VmmMachine *m, VmmRequest req)
+{
+  guint64 seq;
+
+  g_mutex_lock (&m->lock);
+  m->requests |= req;
+  seq = ++m->request_seq;
+  g_cond_broadcast (&m->cond);
+  while (m->done_seq < seq)
+    g_cond_wait (&m->cond, &m->lock);
+  g_mutex_unlock (&m->lock);
+}
+
+VmmMachine *
+vmm_machine_new (const VmmConfig *config, GError **error)
+{
+  g_autoptr(VmmMachine) m = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!validate_config (config, error))
+    return NULL;
+
+  m = g_new0 (VmmMachine, 1);
+  g_mutex_init (&m->lock);
+  g_cond_init (&m->cond);
+  g_rw_lock_init (&m->vm_lock);
+  m->vm_fd = -1;
+  m->kvm.fd = -1;
+  m->kernel_path = g_strdup (config->kernel_path);
+  m->initrd_path = g_strdup (config->initrd_path);
+  m->cmdline = g_strdup (config->cmdline);
+  m->realmode_path = g_strdup (config->realmode_image_path);
+  m->memory = config->memory;
+  m->n_cpus = config->cpus;
+  m->serial_sink = config->serial_sink;
+  m->serial_data = config->serial_data;
+  m->state_notify = config->state_notify;
+  m->state_data = config->state_data;
+  m->triple_fault_reboots = cmdline_reboots_by_triple_fault (config->cmdline);
+  m->state = VMM_STATE_STOPPED;
+  m->vcpus = g_new0 (VmmVcpu, m->n_cpus);
+  for (unsigned i = 0; i < m->n_cpus; i++)
+    m->vcpus[i].fd = -1;
+  m->lowmem_size = vmm_e820_lowmem_end (m->memory);
+  m->ram_size = m->memory;
+
+  if (!vmm_boot_prepare (m, error))
+    return NULL;
+  if (!vmm_kvm_open (&m->kvm, "/dev/kvm", error))
+    return NULL;
+  if (m->n_cpus > (unsigned) m->kvm.max_vcpus)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "This host's KVM runs at most %d vCPUs per machine", m->kvm.max_vcpus);
+      return NULL;
+    }
+  if (!alloc_ram (m, error) || !create_devices (m, error))
+    return NULL;
+  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !vmm_vcpus_create (m, error))
+    return NULL;
+
+  m->control_thread = g_thread_try_new ("vmm-control", control_thread, m, error);
+  if (m->control_thread == NULL)
+    return NULL;
+  return g_steal_pointer (&m);
+}
+
+static gboolean
+check_state (VmmMachine *m, const VmmState *allowed, unsigned n, const char *what, GError **error)
+{
+  VmmState s = vmm_machine_get_state (m);
+
+  for (unsigned i = 0; i < n; i++)
+    if (s == allowed[i])
+      return TRUE;
+  g_set_error (error, VMM_ERROR, VMM_ERROR_BAD_STATE,
+               "Cannot %s a machine that is %s", what, vmm_state_to_string (s));
+  return FALSE;
+}
+
+gboolean
+vmm_machine_start (VmmMachine *m, GError **error)
+{
+  static const VmmState ok[] = { VMM_STATE_STOPPED, VMM_STATE_CRASHED };
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!check_state (m, ok, G_N_ELEMENTS (ok), "start", error))
+    return FALSE;
+  request_sync (m, VMM_REQ_START);
+  if (vmm_machine_get_state (m) != VMM_STATE_RUNNING
+      && vmm_machine_get_state (m) != VMM_STATE_STOPPED)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
+                   "The machine failed to start; see the log for details");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vmm_machine_pause (VmmMachine *m, GError **error)
+{
+  static const VmmState ok[] = { VMM_STATE_RUNNING };
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!check_state (m, ok, G_N_ELEMENTS (ok), "pause", error))
+    return FALSE;
+  request_sync (m, VMM_REQ_PAUSE);
+  return TRUE;
+}
+
+gboolean
+vmm_machine_resume (VmmMachine *m, GError **error)
+{
+  static const VmmState ok[] = { VMM_STATE_PAUSED };
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!check_state (m, ok, G_N_ELEMENTS (ok), "resume", error))
+    return FALSE;
+  request_sync (m, VMM_REQ_RESUME);
+  return TRUE;
+}
+
+gboolean
+vmm_machine_power_button (VmmMachine *m, GError **error)
+{
+  static const VmmState ok[] = { VMM_STATE_RUNNING };
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!check_state (m, ok, G_N_ELEMENTS (ok), "press the power button of", error))
+    return FALSE;
+  vmm_pm_power_button (m->pm);
+  return TRUE;
+}
+
+gboolean
+vmm_machine_reset (VmmMachine *m, GError **error)
+{
+  static const VmmState ok[] = { VMM_STATE_RUNNING, VMM_STATE_PAUSED };
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (!check_state (m, ok, G_N_ELEMENTS (ok), "reset", error))
+    return FALSE;
+  request_sync (m, VMM_REQ_RESET);
+  return TRUE;
+}
+
+void
+vmm_machine_kill (VmmMachine *m)
+{
+  g_return_if_fail (m != NULL);
+  request_sync (m, VMM_REQ_KILL);
+}
+
+VmmState
+vmm_machine_get_state (VmmMachine *m)
+{
+  VmmState s;
+
+  g_return_val_if_fail (m != NULL, VMM_STATE_STOPPED);
+  g_mutex_lock (&m->lock);
+  s = m->state;
+  g_mutex_unlock (&m->lock);
+  return s;
+}
+
+void
+vmm_machine_serial_input (VmmMachine *m, const uint8_t *data, size_t len)
+{
+  g_return_if_fail (m != NULL);
+  vmm_serial_receive (m->serial, data, len);
+}
+
+void
+vmm_machine_free (VmmMachine *m)
+{
+  if (m == NULL)
+    return;
+  if (m->control_thread != NULL)
+    {
+      request_sync (m, VMM_REQ_KILL | VMM_REQ_QUIT);
+      g_thread_join (m->control_thread);
+    }
+  if (m->vcpus != NULL)
+    {
+      vmm_vcpus_stop (m);
+      vmm_vcpus_destroy (m);
+    }
+  vmm_vm_destroy (m);
+  vmm_pci_bus_free (m->pci);
+  vmm_reset_control_free (m->reset_control);
+  vmm_pm_free (m->pm);
+  vmm_rtc_free (m->rtc);
+  vmm_i8042_free (m->i8042);
+  vmm_serial_free (m->serial);
+  vmm_bus_free (m->pio);
+  vmm_bus_free (m->mmio);
+  if (m->ram != NULL)
+    munmap (m->ram, m->ram_size);
+  vmm_kvm_close (&m->kvm);
+  g_clear_pointer (&m->kernel, g_bytes_unref);
+  g_clear_pointer (&m->initrd, g_bytes_unref);
+  g_clear_pointer (&m->realmode, g_bytes_unref);
+  g_free (m->vcpus);
+  g_free (m->kernel_path);
+  g_free (m->initrd_path);
+  g_free (m->cmdline);
+  g_free (m->realmode_path);
+  g_rw_lock_clear (&m->vm_lock);
+  g_cond_clear (&m->cond);
+  g_mutex_clear (&m->lock);
+  g_free (m);
+}
