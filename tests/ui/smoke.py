@@ -30,7 +30,7 @@ def main_window():
     state["win"] = w = s.wait_window("^Vireo$", timeout=120, proc=p)
     size = s.geometry(w)
     check(size == (820, 610), f"window is {size[0]}x{size[1]}, the saved size is 820x610")
-    colours = s.screenshot("main-window")
+    colours = s.screenshot_drawn("main-window")
     check(colours > 16, f"the screen looks blank ({colours} colours)")
 
 
@@ -47,7 +47,7 @@ def secondary_window(keys, title, shot):
     def run():
         s.key(state["win"], *keys)
         w = s.wait_window(title, proc=state["proc"])
-        colours = s.screenshot(shot)
+        colours = s.screenshot_drawn(shot)
         check(colours > 16, f"the {title} window looks blank ({colours} colours)")
         s.key(w, "Escape")
         s.wait_no_window(title)
@@ -65,9 +65,13 @@ def dark_style():
         time.sleep(0.3)
     check(s.read_settings().get("color-scheme") == "'dark'",
           f"choosing Dark was not saved: {s.read_settings()}")
-    time.sleep(1)
-    s.screenshot("preferences-dark")
-    level = s.brightness("preferences-dark")
+    end = time.monotonic() + 15
+    while True:
+        s.screenshot("preferences-dark")
+        level = s.brightness("preferences-dark")
+        if level < 0.4 or time.monotonic() > end:
+            break
+        time.sleep(0.5)
     check(level < 0.4, f"the window is not dark after choosing Dark (brightness {level:.2f})")
     s.key(prefs, "Escape")
     s.wait_no_window("Preferences")

@@ -172,6 +172,18 @@ class Session:
         print(f"# screenshot {path}: {colours} colours")
         return colours
 
+    def screenshot_drawn(self, name, min_colours=16, timeout=30):
+        """Screenshots until the screen shows more than min_colours (the
+        first frames of a window can take seconds under ASan on a busy
+        machine); returns the last count, so a window that never draws
+        still fails its check."""
+        end = time.monotonic() + timeout
+        colours = self.screenshot(name)
+        while colours <= min_colours and time.monotonic() < end:
+            time.sleep(0.5)
+            colours = self.screenshot(name)
+        return colours
+
     def brightness(self, name):
         """Mean brightness (0..1) of a saved screenshot's top-left window
         area, where Vireo's windows are placed on this WM-less screen."""
