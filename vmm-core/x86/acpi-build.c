@@ -47,7 +47,7 @@
 /* FADT flags. */
 #define FADT_F_WBINVD        (1u << 0)
 #define FADT_F_PROC_C1       (1u << 2)
-#define FADT_F_PWR_BUTTON    (1u << 4)  /* set: no fixed-feature power button */
+/* Bit 4, PWR_BUTTON, stays clear: the power button is a fixed feature. */
 #define FADT_F_SLP_BUTTON    (1u << 5)  /* set: no fixed-feature sleep button */
 #define FADT_F_FIX_RTC       (1u << 6)  /* set: no RTC wake status in PM1 */
 #define FADT_F_RESET_REG_SUP (1u << 10)
