@@ -109,21 +109,17 @@ set_cpuid (VmmMachine *m, VmmVcpu *vcpu, GError **error)
 static void
 set_msrs (VmmVcpu *vcpu)
 {
-  struct {
-    struct kvm_msrs hdr;
-    struct kvm_msr_entry e[2];
-  } msrs;
+  g_autofree struct kvm_msrs *msrs = g_malloc0 (sizeof *msrs + 2 * sizeof (struct kvm_msr_entry));
   int r;
 
-  memset (&msrs, 0, sizeof msrs);
-  msrs.hdr.nmsrs = 2;
-  msrs.e[0].index = MSR_IA32_MISC_ENABLE;
-  msrs.e[0].data = MISC_ENABLE_FAST_STRING;
-  msrs.e[1].index = MSR_MTRR_DEF_TYPE;
-  msrs.e[1].data = MTRR_ENABLE_WB;
+  msrs->nmsrs = 2;
+  msrs->entries[0].index = MSR_IA32_MISC_ENABLE;
+  msrs->entries[0].data = MISC_ENABLE_FAST_STRING;
+  msrs->entries[1].index = MSR_MTRR_DEF_TYPE;
+  msrs->entries[1].data = MTRR_ENABLE_WB;
   /* KVM sets as many as it accepts; a missing one costs performance, not
    * correctness, so it is worth a message but not a failure. */
-  r = ioctl (vcpu->fd, KVM_SET_MSRS, &msrs);
+  r = ioctl (vcpu->fd, KVM_SET_MSRS, msrs);
   if (r != 2)
     g_message ("vCPU %u: KVM accepted %d of 2 initial MSRs", vcpu->index, r);
 }

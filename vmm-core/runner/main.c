@@ -1,7 +1,8 @@
 /* vireo-vmm: run one machine from the command line.
  *
  * Exit status: 0 when the guest powers off, 1 when it crashes, 2 for bad
- * input (one line on stderr), 130/143 after SIGINT/SIGTERM.
+ * input (one line on stderr), 130/143 after SIGINT/SIGTERM. SIGUSR1
+ * presses the guest's ACPI power button.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -118,6 +119,19 @@ static gboolean
 on_sigterm_cb (gpointer data)
 {
   stop_with (data, 143);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGUSR1 presses the power button: the headless way to ask the guest to
+ * shut down cleanly (SIGTERM pulls the plug). */
+static gboolean
+on_sigusr1_cb (gpointer data)
+{
+  Runner *r = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vmm_machine_power_button (r->machine, &error))
+    fprintf (stderr, "vireo-vmm: %s\n", error->message);
   return G_SOURCE_CONTINUE;
 }
 
@@ -304,6 +318,7 @@ main (int argc, char **argv)
   r.loop = loop;
   g_unix_signal_add (SIGINT, on_sigint_cb, &r);
   g_unix_signal_add (SIGTERM, on_sigterm_cb, &r);
+  g_unix_signal_add (SIGUSR1, on_sigusr1_cb, &r);
   if (serial_stdio)
     {
       enter_raw_mode (&r);

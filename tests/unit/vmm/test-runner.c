@@ -1,0 +1,83 @@
+/* test-runner.c: vireo-vmm answers bad input with one line on stderr and
+ * exit status 2, before anything runs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "fake-bzimage.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+expect_bad_input (const char *const *args, const char *part)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) VIREO_VMM);
+  for (unsigned i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
+                               NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_true (g_str_has_prefix (err, "vireo-vmm: "));
+  /* Exactly one line. */
+  g_assert_true (g_str_has_suffix (err, "\n"));
+  g_assert_null (strchr (err, '\n') + 1 < err + strlen (err) ? strchr (err, '\n') + 1 : NULL);
+  g_assert_nonnull (strstr (err, part));
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *kernel = fake_bzimage_write (0x800000, 2047);
+  g_autofree char *text = fake_file_write (0, "#!/bin/sh\necho not a kernel\n");
+  g_autofree char *big = fake_file_write (64ULL << 20, NULL);
+
+  expect_bad_input ((const char *const[]) { NULL }, "--kernel");
+  expect_bad_input ((const char *const[]) { "--bogus", NULL }, "bogus");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "stray", NULL }, "stray");
+  expect_bad_input ((const char *const[]) { "--kernel", "/nonexistent/vmlinuz", NULL },
+                    "Cannot read the kernel");
+  expect_bad_input ((const char *const[]) { "--kernel", text, NULL }, text);
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "1K", NULL },
+                    "Memory must be between");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "lots", NULL },
+                    "invalid memory size");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "99999999999T", NULL },
+                    "invalid memory size");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "900T", NULL },
+                    "Memory must be between");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--cpus", "0", NULL },
+                    "at least 1");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--cpus", "many", NULL },
+                    "many");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--cpus", "64", NULL },
+                    sysconf (_SC_NPROCESSORS_ONLN) < 64 ? "more than this computer has" : "");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--serial", "tcp:1", NULL },
+                    "invalid --serial");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--serial", "file:/nonexistent/x", NULL },
+                    "cannot open");
+  expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "32M", "--initrd", big, NULL },
+                    big);
+
+  g_unlink (kernel);
+  g_unlink (text);
+  g_unlink (big);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vmm/runner/bad-input", test_bad_input);
+  return g_test_run ();
+}
