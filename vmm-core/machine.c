@@ -249,8 +249,6 @@ cmdline_reboots_by_triple_fault (const char *cmdline)
   return FALSE;
 }
 
-static void notify_state (VmmMachine *m, VmmState state);
-
 /* Throws away the VM and makes a new one with the guest loaded. */
 static gboolean
 rebuild (VmmMachine *m, GError **error)
@@ -268,12 +266,20 @@ rebuild (VmmMachine *m, GError **error)
 }
 
 static gboolean
-start_locked_out (VmmMachine *m, GError **error)
+start_guest (VmmMachine *m, GError **error)
 {
   if (m->vm_dirty && !rebuild (m, error))
     return FALSE;
   m->vm_dirty = TRUE;
   return vmm_vcpus_start (m, error);
+}
+
+static void
+notify_state (VmmMachine *m, VmmState state)
+{
+  g_debug ("machine is %s", vmm_state_to_string (state));
+  if (m->state_notify != NULL)
+    m->state_notify (m, state, m->state_data);
 }
 
 static void
@@ -287,14 +293,6 @@ set_state (VmmMachine *m, VmmState state)
   g_mutex_unlock (&m->lock);
   if (changed)
     notify_state (m, state);
-}
-
-static void
-notify_state (VmmMachine *m, VmmState state)
-{
-  g_debug ("machine is %s", vmm_state_to_string (state));
-  if (m->state_notify != NULL)
-    m->state_notify (m, state, m->state_data);
 }
 
 static void
@@ -361,7 +359,7 @@ handle_requests (VmmMachine *m, guint req)
     }
   if ((req & VMM_REQ_START) && (state == VMM_STATE_STOPPED || state == VMM_STATE_CRASHED))
     {
-      if (!start_locked_out (m, &error))
+      if (!start_guest (m, &error))
         {
           g_warning ("Starting the guest failed: %s", error->message);
           vmm_vcpus_stop (m);
