@@ -88,6 +88,7 @@ struct _VmmMachine {
   gboolean vcpus_pause;      /* vCPU threads wait */
   unsigned vcpus_waiting;    /* how many wait because of vcpus_pause */
   gboolean vm_dirty;         /* the guest ran since the VM was last loaded */
+  GError *start_error;       /* why the last start request failed */
   GThread *control_thread;
 };
 

@@ -361,8 +361,12 @@ handle_requests (VmmMachine *m, guint req)
     {
       if (!start_guest (m, &error))
         {
-          g_warning ("Starting the guest failed: %s", error->message);
           vmm_vcpus_stop (m);
+          /* Handed to vmm_machine_start(), which is waiting for it. */
+          g_mutex_lock (&m->lock);
+          g_clear_error (&m->start_error);
+          m->start_error = g_steal_pointer (&error);
+          g_mutex_unlock (&m->lock);
           set_state (m, VMM_STATE_CRASHED);
           return;
         }
@@ -511,16 +515,20 @@ gboolean
 vmm_machine_start (VmmMachine *m, GError **error)
 {
   static const VmmState ok[] = { VMM_STATE_STOPPED, VMM_STATE_CRASHED };
+  GError *start_error;
 
   g_return_val_if_fail (m != NULL, FALSE);
   if (!check_state (m, ok, G_N_ELEMENTS (ok), "start", error))
     return FALSE;
   request_sync (m, VMM_REQ_START);
-  if (vmm_machine_get_state (m) != VMM_STATE_RUNNING
-      && vmm_machine_get_state (m) != VMM_STATE_STOPPED)
+  /* The guest may already have powered off or crashed by now: only a
+   * failure to set it up makes the start fail. */
+  g_mutex_lock (&m->lock);
+  start_error = g_steal_pointer (&m->start_error);
+  g_mutex_unlock (&m->lock);
+  if (start_error != NULL)
     {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
-                   "The machine failed to start; see the log for details");
+      g_propagate_error (error, start_error);
       return FALSE;
     }
   return TRUE;
@@ -635,6 +643,7 @@ vmm_machine_free (VmmMachine *m)
   g_free (m->initrd_path);
   g_free (m->cmdline);
   g_free (m->realmode_path);
+  g_clear_error (&m->start_error);
   g_rw_lock_clear (&m->vm_lock);
   g_cond_clear (&m->cond);
   g_mutex_clear (&m->lock);

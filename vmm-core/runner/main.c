@@ -263,6 +263,11 @@ main (int argc, char **argv)
 
   ctx = g_option_context_new ("- run a virtual machine");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx,
+    "With --serial stdio on a terminal, Ctrl-A x quits.\n"
+    "Signals: SIGUSR1 presses the guest's power button; SIGINT and SIGTERM stop it at once.\n"
+    "Exit status: 0 when the guest powers off, 1 when it crashes, 2 for bad input,\n"
+    "130 after SIGINT, 143 after SIGTERM.");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return bad_input (error->message);
   if (argc > 1)
