@@ -27,7 +27,6 @@ static const RequiredCap required_caps[] = {
   { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
   { KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP", "the in-kernel interrupt controllers" },
   { KVM_CAP_PIT2, "KVM_CAP_PIT2", "the in-kernel timer" },
-  { KVM_CAP_IRQ_INJECT_STATUS, "KVM_CAP_IRQ_INJECT_STATUS", "device interrupts" },
   { KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD", "device notifications" },
   { KVM_CAP_IRQFD, "KVM_CAP_IRQFD", "device interrupts" },
   { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "the CPU model" },
