@@ -337,10 +337,10 @@ handle_requests (VmmMachine *m, guint req)
       set_state (m, VMM_STATE_CRASHED);
       return;
     }
-  if (req & VMM_REQ_RESET)
+  /* A reset of a running or paused machine leaves it running; a pause or
+   * resume asked for at the same time is then applied to the new boot. */
+  if ((req & VMM_REQ_RESET) && (state == VMM_STATE_RUNNING || state == VMM_STATE_PAUSED))
     {
-      if (state != VMM_STATE_RUNNING && state != VMM_STATE_PAUSED)
-        return;
       g_debug ("guest reset");
       vmm_vcpus_stop (m);
       if (rebuild (m, &error))
@@ -355,7 +355,7 @@ handle_requests (VmmMachine *m, guint req)
           return;
         }
       set_state (m, VMM_STATE_RUNNING);
-      return;
+      state = VMM_STATE_RUNNING;
     }
   if ((req & VMM_REQ_START) && (state == VMM_STATE_STOPPED || state == VMM_STATE_CRASHED))
     {
@@ -371,11 +371,13 @@ handle_requests (VmmMachine *m, guint req)
           return;
         }
       set_state (m, VMM_STATE_RUNNING);
+      state = VMM_STATE_RUNNING;
     }
   if ((req & VMM_REQ_PAUSE) && state == VMM_STATE_RUNNING)
     {
       pause_vcpus (m);
       set_state (m, VMM_STATE_PAUSED);
+      state = VMM_STATE_PAUSED;
     }
   if ((req & VMM_REQ_RESUME) && state == VMM_STATE_PAUSED)
     {
