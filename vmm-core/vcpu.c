@@ -20,6 +20,9 @@
 
 #define MSR_IA32_MISC_ENABLE   0x1a0
 #define MSR_MTRR_DEF_TYPE      0x2ff
+#define MSR_IA32_APIC_BASE     0x1b
+#define APIC_BASE_BSP          0x100
+#define APIC_BASE_ENABLE       0x800
 #define MISC_ENABLE_FAST_STRING 0x1
 #define MTRR_ENABLE_WB         0xc06  /* E, FE, default type write-back */
 
@@ -109,19 +112,22 @@ set_cpuid (VmmMachine *m, VmmVcpu *vcpu, GError **error)
 static void
 set_msrs (VmmVcpu *vcpu)
 {
-  g_autofree struct kvm_msrs *msrs = g_malloc0 (sizeof *msrs + 2 * sizeof (struct kvm_msr_entry));
+  g_autofree struct kvm_msrs *msrs = g_malloc0 (sizeof *msrs + 3 * sizeof (struct kvm_msr_entry));
   int r;
 
-  msrs->nmsrs = 2;
+  msrs->nmsrs = 3;
   msrs->entries[0].index = MSR_IA32_MISC_ENABLE;
   msrs->entries[0].data = MISC_ENABLE_FAST_STRING;
   msrs->entries[1].index = MSR_MTRR_DEF_TYPE;
   msrs->entries[1].data = MTRR_ENABLE_WB;
+  /* The LAPIC enabled at its usual address; only vCPU 0 is the BSP. */
+  msrs->entries[2].index = MSR_IA32_APIC_BASE;
+  msrs->entries[2].data = VMM_LAPIC_BASE | APIC_BASE_ENABLE | (vcpu->index == 0 ? APIC_BASE_BSP : 0);
   /* KVM sets as many as it accepts; a missing one costs performance, not
    * correctness, so it is worth a message but not a failure. */
   r = ioctl (vcpu->fd, KVM_SET_MSRS, msrs);
-  if (r != 2)
-    g_message ("vCPU %u: KVM accepted %d of 2 initial MSRs", vcpu->index, r);
+  if (r != 3)
+    g_message ("vCPU %u: KVM accepted %d of 3 initial MSRs", vcpu->index, r);
 }
 
 static gboolean
@@ -160,9 +166,13 @@ vcpu_init (VmmMachine *m, VmmVcpu *vcpu, GError **error)
                    "Mapping vCPU %u's run area failed: %s", vcpu->index, g_strerror (errno));
       return FALSE;
     }
-  if (!set_cpuid (m, vcpu, error) || !set_fpu (vcpu, error) || !set_lapic_virtual_wire (vcpu, error))
+  if (!set_cpuid (m, vcpu, error) || !set_fpu (vcpu, error))
     return FALSE;
+  /* MSRs first: the APIC base MSR decides whether the LAPIC state set
+   * next is live. */
   set_msrs (vcpu);
+  if (!set_lapic_virtual_wire (vcpu, error))
+    return FALSE;
 
   if (vcpu->index == 0)
     return vmm_boot_setup_bsp (m, vcpu, error);
