@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "machine-private.h"
+#include "cmdline.h"
 #include "devices/pci-host.h"
 #include "x86/e820.h"
 #include "x86/layout.h"
@@ -224,29 +225,6 @@ validate_config (const VmmConfig *config, GError **error)
       return FALSE;
     }
   return TRUE;
-}
-
-/* "reboot=t" (or "reboot=triple", possibly among other reboot= options)
- * tells Linux to reboot by triple fault. */
-static gboolean
-cmdline_reboots_by_triple_fault (const char *cmdline)
-{
-  g_auto(GStrv) words = NULL;
-
-  if (cmdline == NULL)
-    return FALSE;
-  words = g_strsplit_set (cmdline, " \t\n", -1);
-  for (unsigned i = 0; words[i] != NULL; i++)
-    {
-      g_auto(GStrv) opts = NULL;
-      if (!g_str_has_prefix (words[i], "reboot="))
-        continue;
-      opts = g_strsplit (words[i] + strlen ("reboot="), ",", -1);
-      for (unsigned j = 0; opts[j] != NULL; j++)
-        if (opts[j][0] == 't')
-          return TRUE;
-    }
-  return FALSE;
 }
 
 /* Throws away the VM and makes a new one with the guest loaded. */
@@ -471,7 +449,7 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->serial_data = config->serial_data;
   m->state_notify = config->state_notify;
   m->state_data = config->state_data;
-  m->triple_fault_reboots = cmdline_reboots_by_triple_fault (config->cmdline);
+  m->triple_fault_reboots = vmm_cmdline_reboots_by_triple_fault (config->cmdline);
   m->state = VMM_STATE_STOPPED;
   m->vcpus = g_new0 (VmmVcpu, m->n_cpus);
   for (unsigned i = 0; i < m->n_cpus; i++)
