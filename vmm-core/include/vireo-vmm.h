@@ -7,7 +7,9 @@
  * Threads: each vCPU runs on its own thread and a per-machine control
  * thread carries out resets and power-off. Callbacks (serial output, state
  * changes) are invoked on those threads, never on the caller's main
- * context: marshal to your own thread if needed.
+ * context: marshal to your own thread if needed. The calls that wait for
+ * the control thread (start, pause, resume, reset, kill, free) must not
+ * be made from inside a callback.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
