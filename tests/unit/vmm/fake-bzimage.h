@@ -49,7 +49,7 @@ fake_bzimage_write (uint32_t init_size, uint32_t cmdline_size)
   for (size_t i = 0x26c; i < 0x290; i++)
     d[i] = 0xcc;
 
-  fd = g_file_open_tmp ("vireo-test-kernel-XXXXXX", &path, &error);
+  fd = g_file_open_tmp (NULL, &path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (write (fd, d, setup + kernel), ==, (ssize_t) (setup + kernel));
   close (fd);
@@ -62,7 +62,7 @@ fake_file_write (uint64_t size, const char *contents)
 {
   g_autoptr(GError) error = NULL;
   char *path = NULL;
-  int fd = g_file_open_tmp ("vireo-test-file-XXXXXX", &path, &error);
+  int fd = g_file_open_tmp (NULL, &path, &error);
 
   g_assert_no_error (error);
   if (contents != NULL)

@@ -48,7 +48,7 @@ test_permission (void)
       g_test_skip ("root opens any file: permissions cannot be tested");
       return;
     }
-  dir = g_dir_make_tmp ("vireo-kvm-XXXXXX", NULL);
+  dir = g_dir_make_tmp (NULL, NULL);
   path = g_build_filename (dir, "kvm", NULL);
   g_assert_true (g_file_set_contents (path, "", 0, NULL));
   g_assert_cmpint (g_chmod (path, 0), ==, 0);
