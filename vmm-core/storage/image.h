@@ -1,0 +1,102 @@
+/* image.h: disk images (raw and qcow2) behind one small ops table.
+ *
+ * Threading: a VmmImage is used by one I/O thread at a time; the caller
+ * serialises requests on one image. qcow2 also takes a mutex around its
+ * metadata so that a stray concurrent caller cannot corrupt the tables, but
+ * requests are not meant to run in parallel on one image.
+ *
+ * Offsets and lengths are in bytes and need no alignment. Data requests
+ * return 0 or -errno; -EIO means the image's metadata is unusable for that
+ * request (a hostile or corrupted file), never that memory was touched
+ * outside the buffers given.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_IMAGE_ERROR (vmm_image_error_quark ())
+
+typedef enum {
+  VMM_IMAGE_ERROR_FAILED,      /* I/O error from the host */
+  VMM_IMAGE_ERROR_INVALID,     /* the file is not a valid image */
+  VMM_IMAGE_ERROR_UNSUPPORTED, /* valid, but uses a feature Vireo lacks */
+  VMM_IMAGE_ERROR_LOCKED,      /* another program holds the image */
+} VmmImageError;
+
+typedef enum {
+  VMM_IMAGE_FORMAT_AUTO,
+  VMM_IMAGE_FORMAT_RAW,
+  VMM_IMAGE_FORMAT_QCOW2,
+} VmmImageFormat;
+
+typedef struct _VmmImage VmmImage;
+
+/* What `vireo-img info` shows. Strings belong to the image. */
+typedef struct {
+  VmmImageFormat format;
+  uint64_t       virtual_size;
+  uint32_t       cluster_size;   /* 0 for raw */
+  uint32_t       version;        /* qcow2 version, 0 for raw */
+  uint32_t       refcount_bits;  /* 0 for raw */
+  bool           dirty;
+  bool           corrupt;
+  bool           lazy_refcounts;
+  uint32_t       nb_snapshots;
+  const char    *backing_file;   /* as stored in the image, or NULL */
+  const char    *backing_format; /* from the header extension, or NULL */
+} VmmImageInfo;
+
+/* The result of a consistency check (qcow2 only; raw is always clean). */
+typedef struct {
+  uint64_t corruptions;
+  uint64_t leaks;
+  uint64_t allocated_clusters;
+  uint64_t total_clusters;
+} VmmImageCheck;
+
+GQuark          vmm_image_error_quark     (void);
+const char     *vmm_image_format_name     (VmmImageFormat format);
+/* Parses "raw" / "qcow2"; returns FALSE for anything else. */
+bool            vmm_image_format_parse    (const char *name, VmmImageFormat *format);
+
+/* Opens @path, probing the format only when @format is AUTO. The file is
+ * locked with an open-file-description lock: shared for @read_only, exclusive
+ * otherwise, so a second writer fails with VMM_IMAGE_ERROR_LOCKED. Backing
+ * files are opened read-only, resolved against the image's directory. */
+VmmImage       *vmm_image_open            (const char *path, VmmImageFormat format,
+                                           bool read_only, GError **error);
+void            vmm_image_close           (VmmImage *img);
+
+int             vmm_image_read            (VmmImage *img, void *buf, uint64_t offset, size_t len);
+int             vmm_image_write           (VmmImage *img, const void *buf, uint64_t offset,
+                                           size_t len);
+int             vmm_image_flush           (VmmImage *img);
+/* The range may read back as zeros or as its old contents afterwards. */
+int             vmm_image_discard         (VmmImage *img, uint64_t offset, uint64_t len);
+/* The range reads back as zeros afterwards. */
+int             vmm_image_write_zeroes    (VmmImage *img, uint64_t offset, uint64_t len);
+
+uint64_t        vmm_image_get_size        (VmmImage *img);
+bool            vmm_image_is_read_only    (VmmImage *img);
+const char     *vmm_image_get_path        (VmmImage *img);
+VmmImage       *vmm_image_get_backing     (VmmImage *img);
+void            vmm_image_get_info        (VmmImage *img, VmmImageInfo *info);
+/* Verifies the image's metadata; @report (may be NULL) gets one line per
+ * problem found. Returns FALSE with @error only if the check could not run. */
+bool            vmm_image_check           (VmmImage *img, VmmImageCheck *result,
+                                           void (*report) (void *opaque, const char *line),
+                                           void *opaque, GError **error);
+
+/* Creates a new qcow2 (version 3) image. @cluster_size 0 means 64 KiB;
+ * @backing_file may be NULL, @backing_format NULL means probe it now. */
+bool            vmm_image_create_qcow2    (const char *path, uint64_t size, uint32_t cluster_size,
+                                           const char *backing_file, const char *backing_format,
+                                           GError **error);
+bool            vmm_image_create_raw      (const char *path, uint64_t size, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmmImage, vmm_image_close)

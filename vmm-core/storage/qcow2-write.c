@@ -1,0 +1,346 @@
+/* qcow2-write.c: writes, zeroing and discard.
+ *
+ * A write to a cluster the image owns alone (COPIED flag) goes in place.
+ * Anything else (unallocated, zero, compressed, shared) gets a new cluster:
+ * its full contents (old data merged with the new) are written and flushed
+ * together with its refcount before the L2 entry points to it, and the old
+ * cluster's refcount is dropped only once that entry is on disk. A crash at
+ * any point leaves either the old mapping or the new one, plus at worst a
+ * counted but unused cluster (a leak).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qcow2-private.h"
+
+static int
+flush_fd (Qcow2State *s)
+{
+  return fdatasync (s->fd) < 0 ? -errno : 0;
+}
+
+static int
+set_l2_entry (Qcow2State *s, uint64_t l2_offset, uint64_t index, uint64_t entry)
+{
+  Qcow2L2Slot *slot;
+  int r = qcow2_get_l2 (s, l2_offset, &slot);
+  uint8_t be[8];
+
+  if (r < 0)
+    return r;
+  qcow2_put_be64 (be, entry);
+  r = vmm_image_pwrite_full (s->fd, be, 8, l2_offset + index * 8);
+  if (r == 0)
+    slot->table[index] = GUINT64_TO_BE (entry);
+  return r;
+}
+
+/* Finds (or, with @alloc, creates) the L2 table for @offset. *l2_offset
+ * is 0 when there is none and @alloc is false. */
+static int
+l2_for_write (Qcow2State *s, uint64_t offset, bool alloc, uint64_t *l2_offset, uint64_t *index,
+              uint64_t *entry)
+{
+  uint64_t l1_index = offset >> (s->cluster_bits + s->l2_bits);
+  g_autofree uint8_t *zeros = NULL;
+  Qcow2L2Slot *slot;
+  uint8_t be[8];
+  uint64_t l2, rc;
+  int r;
+
+  *index = (offset >> s->cluster_bits) & ((1ull << s->l2_bits) - 1);
+  *entry = 0;
+  if (l1_index >= s->l1_size)
+    return -EIO;
+  l2 = s->l1[l1_index] & QCOW2_OFFSET_MASK;
+  if (l2 == 0 && !alloc)
+    {
+      *l2_offset = 0;
+      return 0;
+    }
+  if (l2 == 0)
+    {
+      r = qcow2_alloc_cluster (s, &l2);
+      if (r < 0)
+        return r;
+      zeros = g_malloc0 (s->cluster_size);
+      r = vmm_image_pwrite_full (s->fd, zeros, s->cluster_size, l2);
+      if (r == 0)
+        r = flush_fd (s);
+      if (r < 0)
+        return r;
+      qcow2_put_be64 (be, l2 | QCOW2_OFLAG_COPIED);
+      r = vmm_image_pwrite_full (s->fd, be, 8, s->l1_offset + l1_index * 8);
+      if (r < 0)
+        return r;
+      s->l1[l1_index] = l2 | QCOW2_OFLAG_COPIED;
+      qcow2_mark_metadata (s, l2, s->cluster_size);
+    }
+  else if (!(s->l1[l1_index] & QCOW2_OFLAG_COPIED))
+    {
+      /* A shared L2 table would need copying first; only internal
+       * snapshots share them, and those images are opened read-only. */
+      r = qcow2_refcount_get (s, l2 >> s->cluster_bits, &rc);
+      if (r < 0 || rc != 1)
+        return -EIO;
+    }
+  r = qcow2_get_l2 (s, l2, &slot);
+  if (r < 0)
+    return r;
+  *l2_offset = l2;
+  *entry = GUINT64_FROM_BE (slot->table[*index]);
+  return 0;
+}
+
+/* Does @entry hold a cluster of its own that must be freed on remap? */
+static bool
+entry_owns (uint64_t entry)
+{
+  return (entry & QCOW2_OFLAG_COMPRESSED) || (entry & QCOW2_OFFSET_MASK) != 0;
+}
+
+static int
+remap (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t old, uint64_t entry)
+{
+  int r = set_l2_entry (s, l2, index, entry);
+
+  if (r < 0 || !entry_owns (old))
+    return r;
+  r = flush_fd (s);
+  return r < 0 ? r : qcow2_free_entry (s, old);
+}
+
+/* Can this entry take a write in place? */
+static bool
+in_place (uint64_t entry)
+{
+  return !(entry & QCOW2_OFLAG_COMPRESSED) && (entry & QCOW2_OFLAG_COPIED)
+         && (entry & QCOW2_OFFSET_MASK) != 0;
+}
+
+static int
+write_in_place (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t entry, const uint8_t *data,
+                uint64_t in_cluster, size_t len)
+{
+  uint64_t host = entry & QCOW2_OFFSET_MASK;
+  g_autofree uint8_t *cbuf = NULL;
+  int r;
+
+  if (!qcow2_cluster_ok (s, host) || qcow2_is_metadata (s, host))
+    return -EIO;
+  if (s->version < 3 || !(entry & QCOW2_OFLAG_ZERO))
+    {
+      r = vmm_image_pwrite_full (s->fd, data, len, host + in_cluster);
+      if (r == 0)
+        s->file_size = MAX (s->file_size, host + in_cluster + len);
+      return r;
+    }
+  /* A preallocated zero cluster: fill it, then clear the flag. */
+  cbuf = g_malloc0 (s->cluster_size);
+  memcpy (cbuf + in_cluster, data, len);
+  r = vmm_image_pwrite_full (s->fd, cbuf, s->cluster_size, host);
+  if (r == 0)
+    r = flush_fd (s);
+  if (r == 0)
+    s->file_size = MAX (s->file_size, host + s->cluster_size);
+  return r < 0 ? r : set_l2_entry (s, l2, index, host | QCOW2_OFLAG_COPIED);
+}
+
+/* At most this many clusters share one flush before their L2 entries. */
+#define BATCH 256
+
+typedef struct {
+  uint64_t index, old, fresh;
+} Remap;
+
+/* Writes a run of clusters that all need new clusters, within one L2
+ * table: data and refcounts for all of them, one flush, then the L2
+ * entries, then (after another flush) the old clusters are released. */
+static int
+write_allocating (VmmImage *img, Qcow2State *s, uint64_t l2, const uint8_t *data,
+                  uint64_t offset, size_t len, size_t *done)
+{
+  g_autofree uint8_t *cbuf = g_malloc0 (s->cluster_size);
+  g_autofree Remap *maps = g_new (Remap, BATCH);
+  uint64_t index = (offset >> s->cluster_bits) & ((1ull << s->l2_bits) - 1);
+  unsigned n = 0;
+  bool owned = false;
+  int r = 0;
+
+  *done = 0;
+  while (*done < len && n < BATCH && index + n < (1ull << s->l2_bits))
+    {
+      uint64_t off = offset + *done;
+      uint64_t in_cluster = off & (s->cluster_size - 1);
+      uint64_t cstart = off - in_cluster;
+      uint64_t clen = MIN (s->cluster_size, img->size - cstart);
+      size_t part = (size_t) MIN (len - *done, s->cluster_size - in_cluster);
+      const uint8_t *src = data + *done;
+      Qcow2L2Slot *slot;
+      uint64_t entry;
+
+      r = qcow2_get_l2 (s, l2, &slot);
+      if (r < 0)
+        break;
+      entry = GUINT64_FROM_BE (slot->table[index + n]);
+      if (n > 0 && in_place (entry))
+        break;
+      if (!(entry & QCOW2_OFLAG_COMPRESSED) && (entry & QCOW2_L2_RESERVED))
+        {
+          r = -EIO;
+          break;
+        }
+      /* Whole clusters always: the tail past the disk's end stays zero. */
+      if (part != s->cluster_size)
+        {
+          memset (cbuf, 0, s->cluster_size);
+          r = qcow2_read_cluster_part (s, img->size, cbuf, cstart, (size_t) clen);
+          if (r < 0)
+            break;
+          memcpy (cbuf + in_cluster, src, part);
+          src = cbuf;
+        }
+      maps[n].index = index + n;
+      maps[n].old = entry;
+      r = qcow2_alloc_cluster (s, &maps[n].fresh);
+      if (r == 0)
+        r = vmm_image_pwrite_full (s->fd, src, s->cluster_size, maps[n].fresh);
+      if (r < 0)
+        break;
+      owned |= entry_owns (entry);
+      n++;
+      *done += part;
+    }
+  /* Whatever was allocated before a failure is leaked, never mapped. */
+  if (r < 0)
+    return r;
+  r = flush_fd (s);
+  for (unsigned i = 0; i < n && r == 0; i++)
+    r = set_l2_entry (s, l2, maps[i].index, maps[i].fresh | QCOW2_OFLAG_COPIED);
+  if (r < 0 || !owned)
+    return r;
+  r = flush_fd (s);
+  for (unsigned i = 0; i < n && r == 0; i++)
+    if (entry_owns (maps[i].old))
+      r = qcow2_free_entry (s, maps[i].old);
+  return r;
+}
+
+/* Writes from @offset on, as far as one step goes; *done says how far. */
+static int
+write_step (VmmImage *img, Qcow2State *s, const uint8_t *data, uint64_t offset, size_t len,
+            size_t *done)
+{
+  uint64_t in_cluster = offset & (s->cluster_size - 1);
+  uint64_t l2, index, entry;
+  int r;
+
+  r = l2_for_write (s, offset, true, &l2, &index, &entry);
+  if (r < 0)
+    return r;
+  if (in_place (entry))
+    {
+      *done = (size_t) MIN (len, s->cluster_size - in_cluster);
+      if (entry & QCOW2_L2_RESERVED)
+        return -EIO;
+      return write_in_place (s, l2, index, entry, data, in_cluster, *done);
+    }
+  return write_allocating (img, s, l2, data, offset, len, done);
+}
+
+int
+qcow2_write (VmmImage *img, const void *buf, uint64_t offset, size_t len)
+{
+  Qcow2State *s = img->priv;
+  const uint8_t *p = buf;
+  int r = 0;
+
+  g_mutex_lock (&s->lock);
+  while (len > 0 && r == 0)
+    {
+      size_t done = 0;
+
+      r = write_step (img, s, p, offset, len, &done);
+      p += done;
+      offset += done;
+      len -= done;
+    }
+  g_mutex_unlock (&s->lock);
+  return r;
+}
+
+static int
+zero_cluster (VmmImage *img, Qcow2State *s, uint64_t offset)
+{
+  bool has_backing = s->backing != NULL;
+  uint64_t l2, index, entry;
+  int r;
+
+  r = l2_for_write (s, offset, false, &l2, &index, &entry);
+  if (r < 0)
+    return r;
+  if (l2 == 0 && !has_backing)
+    return 0;
+  if (s->version < 3 && has_backing)
+    {
+      /* Version 2 has no zero flag: only real zeros hide the backing. */
+      g_autofree uint8_t *zeros = g_malloc0 (s->cluster_size);
+      uint64_t len = MIN (s->cluster_size, img->size - offset);
+      size_t done;
+
+      return write_step (img, s, zeros, offset, (size_t) len, &done);
+    }
+  if (l2 == 0)
+    {
+      r = l2_for_write (s, offset, true, &l2, &index, &entry);
+      if (r < 0)
+        return r;
+    }
+  if (s->version >= 3 && entry == QCOW2_OFLAG_ZERO)
+    return 0;
+  if (s->version < 3 && entry == 0)
+    return 0;
+  return remap (s, l2, index, entry, s->version >= 3 ? QCOW2_OFLAG_ZERO : 0);
+}
+
+int
+qcow2_write_zeroes (VmmImage *img, uint64_t offset, uint64_t len)
+{
+  Qcow2State *s = img->priv;
+  g_autofree uint8_t *zeros = NULL;
+  int r = 0;
+
+  g_mutex_lock (&s->lock);
+  while (len > 0 && r == 0)
+    {
+      uint64_t in_cluster = offset & (s->cluster_size - 1);
+      uint64_t n = MIN (len, s->cluster_size - in_cluster);
+
+      if (in_cluster == 0 && (n == s->cluster_size || offset + n == img->size))
+        r = zero_cluster (img, s, offset);
+      else
+        {
+          size_t done;
+
+          if (zeros == NULL)
+            zeros = g_malloc0 (s->cluster_size);
+          r = write_step (img, s, zeros, offset, (size_t) n, &done);
+        }
+      offset += n;
+      len -= n;
+    }
+  g_mutex_unlock (&s->lock);
+  return r;
+}
+
+int
+qcow2_flush (VmmImage *img)
+{
+  Qcow2State *s = img->priv;
+
+  return flush_fd (s);
+}
