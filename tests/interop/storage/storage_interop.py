@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Interop between Vireo's image layer and QEMU's qemu-img.
+
+    storage_interop.py CASE IMAGE_IO VIREO_IMG
+
+Images made by qemu-img must read byte-identical to `qemu-img convert -O
+raw`; images written by Vireo must pass `qemu-img check` and match the
+expected contents under `qemu-img compare`; a writer killed mid-way must
+leave no corruption (leaks allowed). Exit 77 (skip) without qemu-img.
+"""
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+MiB = 1024 * 1024
+
+
+class Fail(Exception):
+    pass
+
+
+def run(*args, ok=(0,)):
+    p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    if p.returncode not in ok:
+        raise Fail("%s exited %d:\n%s%s" % (" ".join(map(str, args)), p.returncode,
+                                          p.stdout, p.stderr))
+    return p
+
+
+def make_raw(path, size, seed):
+    """Random data, runs of one byte, and holes: what compression, zero
+    detection and partial clusters all have something to do with."""
+    rnd = random.Random(seed)
+    with open(path, "wb") as f:
+        pos = 0
+        while pos < size:
+            n = min(size - pos, rnd.choice([512, 4096, 70000, 300000, MiB]))
+            kind = rnd.randrange(3)
+            if kind == 0:
+                f.write(rnd.randbytes(n))
+            elif kind == 1:
+                f.write(bytes([rnd.randrange(256)]) * n)
+            else:
+                f.write(bytes(n))
+            pos += n
+
+
+def same_file(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(MiB), fb.read(MiB)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+class Case:
+    def __init__(self, tmp, image_io, vireo_img):
+        self.tmp = tmp
+        self.image_io = image_io
+        self.vireo_img = vireo_img
+        self.checks = 0
+
+    def p(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assert_reads_like_qemu(self, img, leaks_ok=False):
+        ref, got = img + ".ref", img + ".got"
+        run("qemu-img", "convert", "-O", "raw", img, ref)
+        run(self.image_io, "dump", img, got)
+        if not same_file(ref, got):
+            raise Fail("%s: Vireo reads differ from qemu-img convert" % img)
+        # Our own check must agree with QEMU's about the image.
+        p = run(self.vireo_img, "check", img, ok=(0, 3) if leaks_ok else (0,))
+        if "ERROR" in p.stdout:
+            raise Fail("vireo-img check %s:\n%s" % (img, p.stdout))
+        os.unlink(ref)
+        os.unlink(got)
+        self.checks += 1
+
+    def assert_qemu_accepts(self, img, expect, leaks_ok=False):
+        p = run("qemu-img", "check", img, ok=(0, 3) if leaks_ok else (0,))
+        if "ERROR" in p.stdout or "ERROR" in p.stderr:
+            raise Fail("qemu-img check %s:\n%s" % (img, p.stdout))
+        if expect is not None:
+            run("qemu-img", "compare", "-F", "raw", img, expect)
+        self.checks += 1
+
+    def vireo_write(self, img, seed, count=150):
+        expect = img + ".expect"
+        run(self.image_io, "write", img, seed, count, expect)
+        self.assert_qemu_accepts(img, expect)
+        # And Vireo's own check agrees with QEMU's.
+        run(self.vireo_img, "check", img)
+        os.unlink(expect)
+
+
+def case_read_formats(c):
+    raw = c.p("data.raw")
+    make_raw(raw, 12 * MiB + 4096, 1)
+    for cluster in ("4k", "64k", "2M"):
+        for compat in ("0.10", "1.1"):
+            img = c.p("c%s-%s.qcow2" % (cluster, compat))
+            run("qemu-img", "convert", "-O", "qcow2", "-o",
+                "cluster_size=%s,compat=%s" % (cluster, compat), raw, img)
+            c.assert_reads_like_qemu(img)
+            info = run(c.vireo_img, "info", img).stdout
+            if "file format: qcow2" not in info or "version: %s" % (2 if compat == "0.10" else 3) not in info:
+                raise Fail("vireo-img info %s:\n%s" % (img, info))
+
+
+def case_read_compressed(c):
+    raw = c.p("data.raw")
+    make_raw(raw, 10 * MiB, 2)
+    for cluster in ("4k", "64k", "2M"):
+        img = c.p("z%s.qcow2" % cluster)
+        run("qemu-img", "convert", "-c", "-O", "qcow2", "-o", "cluster_size=%s" % cluster, raw, img)
+        c.assert_reads_like_qemu(img)
+
+
+def case_read_chain(c):
+    """A chain of three: base, then two sparse overlays with qemu-io
+    writes of their own (relative backing names, one raw base)."""
+    for base_fmt in ("qcow2", "raw"):
+        raw = c.p("base.raw")
+        make_raw(raw, 8 * MiB, 3)
+        base = c.p("base." + base_fmt)
+        if base_fmt == "qcow2":
+            run("qemu-img", "convert", "-O", "qcow2", raw, base)
+        mid, top = c.p("mid.qcow2"), c.p("top.qcow2")
+        run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=4k", "-b",
+            os.path.basename(base), "-F", base_fmt, mid)
+        run("qemu-io", "-c", "write -P 0x5a 1000k 300k", "-c", "write -z 3M 64k", mid)
+        run("qemu-img", "create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", top)
+        run("qemu-io", "-c", "write -P 0xa5 1100k 5k", "-c", "write -P 0x11 7M 1M", top)
+        c.assert_reads_like_qemu(top)
+        info = run(c.vireo_img, "info", top).stdout
+        if info.count("backing chain:") != 2:
+            raise Fail("vireo-img info %s:\n%s" % (top, info))
+        for f in (top, mid, raw):
+            os.unlink(f)
+        if base_fmt == "qcow2":
+            os.unlink(base)
+
+
+def case_read_snapshot(c):
+    raw = c.p("data.raw")
+    make_raw(raw, 8 * MiB, 4)
+    img = c.p("snap.qcow2")
+    run("qemu-img", "convert", "-O", "qcow2", raw, img)
+    run("qemu-img", "snapshot", "-c", "before", img)
+    run("qemu-io", "-c", "write -P 0x77 2M 1M", "-c", "write -z 0 64k", img)
+    run("qemu-img", "snapshot", "-c", "after", img)
+    run("qemu-io", "-c", "write -P 0x33 6M 100k", img)
+    c.assert_reads_like_qemu(img)
+    # Opening such an image for writing is refused with a clear message.
+    p = run(c.image_io, "write", img, 1, 1, c.p("x"), ok=(1,))
+    if "snapshots" not in p.stderr:
+        raise Fail("writing a snapshotted image: %s" % p.stderr)
+
+
+def case_write_new(c):
+    """Images created and written by Vireo, every cluster size."""
+    for i, cluster in enumerate((512, 4096, 65536, 2 * MiB)):
+        img = c.p("new%d.qcow2" % cluster)
+        run(c.vireo_img, "create", "-o", "cluster_size=%d" % cluster, img, "16M")
+        c.assert_qemu_accepts(img, None)
+        c.vireo_write(img, 10 + i)
+        # Written again after reopening: in-place overwrites this time.
+        c.vireo_write(img, 20 + i)
+
+
+def case_write_qemu(c):
+    """Vireo writing into images QEMU made: v2, compressed clusters being
+    replaced, and 512-byte clusters whose refcount table must grow."""
+    raw = c.p("data.raw")
+    make_raw(raw, 12 * MiB, 5)
+    variants = [
+        ("v2.qcow2", ["-o", "compat=0.10"]),
+        ("z.qcow2", ["-c", "-o", "cluster_size=4k"]),
+        ("small.qcow2", ["-o", "cluster_size=512"]),
+        ("big.qcow2", ["-o", "cluster_size=2M"]),
+    ]
+    for i, (name, opts) in enumerate(variants):
+        img = c.p(name)
+        run("qemu-img", "convert", "-O", "qcow2", *opts, raw, img)
+        c.vireo_write(img, 30 + i)
+    # An empty 512-byte-cluster image: QEMU gives it a one-cluster refcount
+    # table (64 blocks of 256 clusters: 8 MiB), so writing all over 24 MiB
+    # must grow it.
+    img = c.p("grow.qcow2")
+    run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=512", img, "24M")
+    before = refcount_table_clusters(img)
+    c.vireo_write(img, 40, 400)
+    if refcount_table_clusters(img) <= before:
+        raise Fail("the refcount table of %s did not grow" % img)
+
+
+def refcount_table_clusters(img):
+    with open(img, "rb") as f:
+        return int.from_bytes(f.read(60)[56:60], "big")
+
+
+def case_write_overlay(c):
+    raw = c.p("base.raw")
+    make_raw(raw, 16 * MiB, 7)
+    base = c.p("base.qcow2")
+    run("qemu-img", "convert", "-O", "qcow2", "-o", "cluster_size=64k", raw, base)
+    over = c.p("over.qcow2")
+    run(c.vireo_img, "create", "-o", "cluster_size=4096", "-b", "base.qcow2", over)
+    c.vireo_write(over, 50)
+    # A second layer on top, made by QEMU, written by Vireo again.
+    top = c.p("top.qcow2")
+    run("qemu-img", "create", "-f", "qcow2", "-b", "over.qcow2", "-F", "qcow2", top)
+    c.vireo_write(top, 51)
+    # And a raw base under a Vireo overlay.
+    over2 = c.p("over2.qcow2")
+    run(c.vireo_img, "create", "-b", "base.raw", "-F", "raw", over2)
+    c.vireo_write(over2, 52)
+
+
+def case_crash(c):
+    """A writer killed with SIGKILL at random moments, several times over:
+    `qemu-img check` may find leaks, never corruption."""
+    rnd = random.Random(8)
+    images = []
+    img = c.p("crash.qcow2")
+    run(c.vireo_img, "create", "-o", "cluster_size=4096", img, "32M")
+    images.append(img)
+    small = c.p("crash512.qcow2")
+    run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=512", small, "24M")
+    images.append(small)
+    for img in images:
+        for round_ in range(5):
+            proc = subprocess.Popen([c.image_io, "churn", img, str(round_)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            line = proc.stdout.readline()
+            if line != b"ready\n":
+                proc.kill()
+                raise Fail("churn did not start: %r %r" % (line, proc.stderr.read()))
+            time.sleep(rnd.uniform(0.05, 1.5))
+            if proc.poll() is not None:
+                raise Fail("churn died by itself: %s" % proc.stderr.read().decode())
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            c.assert_qemu_accepts(img, None, leaks_ok=True)
+            # Still readable by Vireo and by QEMU, and the same to both.
+            c.assert_reads_like_qemu(img, leaks_ok=True)
+
+
+CASES = {
+    "read-formats": case_read_formats,
+    "read-compressed": case_read_compressed,
+    "read-chain": case_read_chain,
+    "read-snapshot": case_read_snapshot,
+    "write-new": case_write_new,
+    "write-qemu": case_write_qemu,
+    "write-overlay": case_write_overlay,
+    "crash": case_crash,
+}
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in CASES:
+        print("usage: storage_interop.py {%s} IMAGE_IO VIREO_IMG" % ",".join(CASES),
+              file=sys.stderr)
+        return 2
+    if shutil.which("qemu-img") is None or shutil.which("qemu-io") is None:
+        print("qemu-img/qemu-io not installed (Debian: qemu-utils): skipped")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="vireo-interop-")
+    c = Case(tmp, os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3]))
+    try:
+        CASES[sys.argv[1]](c)
+    except Fail as e:
+        print("FAIL: %s" % e)
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ok: %s (%d images checked)" % (sys.argv[1], c.checks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
