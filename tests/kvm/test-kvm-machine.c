@@ -264,6 +264,32 @@ test_kill_and_reset (void)
   observer_clear (&o);
 }
 
+/* Host input reaches the guest through the UART's receive FIFO. */
+static void
+test_serial_input (void)
+{
+  static const char line[] = "hello, vireo\n";
+  g_autoptr(GError) error = NULL;
+  Observer o;
+  VmmMachine *m;
+
+  observer_init (&o);
+  m = make_machine ("guest-echo.bin", &o);
+  g_assert_true (vmm_machine_start (m, &error));
+  g_assert_true (wait_for_output (&o, "VIREO-KVM-ECHO\n"));
+  /* More than the FIFO holds, in pieces. */
+  for (unsigned i = 0; i < 3; i++)
+    vmm_machine_serial_input (m, (const uint8_t *) "abcdefghijklmnopqrstuvwxyz", 26);
+  vmm_machine_serial_input (m, (const uint8_t *) line, strlen (line));
+  g_assert_true (wait_for_state (&o, VMM_STATE_STOPPED));
+  g_assert_cmpstr (o.serial->str, ==,
+                   "VIREO-KVM-ECHO\n"
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "HELLO, VIREO\n");
+  vmm_machine_free (m);
+  observer_clear (&o);
+}
+
 /* Two machines in one process run side by side without sharing state. */
 static void
 test_two_machines (void)
@@ -301,6 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kvm/machine/crash", test_crash);
   g_test_add_func ("/kvm/machine/pause-resume-button", test_pause_resume_button);
   g_test_add_func ("/kvm/machine/kill-and-reset", test_kill_and_reset);
+  g_test_add_func ("/kvm/machine/serial-input", test_serial_input);
   g_test_add_func ("/kvm/machine/two-machines", test_two_machines);
   return g_test_run ();
 }

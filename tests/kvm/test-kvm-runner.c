@@ -18,17 +18,25 @@ typedef struct {
 } Runner;
 
 static void
-runner_start (Runner *r, const char *program, const char *memory)
+runner_start_full (Runner *r, const char *program, const char *memory, int *in_fd)
 {
   g_autofree char *path = g_build_filename (GUEST_DIR, program, NULL);
   const char *argv[] = { VIREO_VMM, "--realmode", path, "--memory", memory, NULL };
   g_autoptr(GError) error = NULL;
+  GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL;
 
+  if (in_fd == NULL)
+    flags |= G_SPAWN_STDIN_FROM_DEV_NULL;
   r->out = g_string_new (NULL);
-  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL,
-                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                           NULL, NULL, &r->pid, NULL, &r->out_fd, NULL, &error));
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, flags, NULL, NULL,
+                                           &r->pid, in_fd, &r->out_fd, NULL, &error));
   g_assert_no_error (error);
+}
+
+static void
+runner_start (Runner *r, const char *program, const char *memory)
+{
+  runner_start_full (r, program, memory, NULL);
 }
 
 /* Reads the guest's serial output until @text shows up (or EOF). */
@@ -120,6 +128,22 @@ test_signals (void)
     }
 }
 
+/* --serial stdio: stdin goes to the guest. */
+static void
+test_stdin_to_guest (void)
+{
+  static const char input[] = "typed on stdin\n";
+  Runner r;
+  int in_fd = -1;
+
+  runner_start_full (&r, "guest-echo.bin", "32M", &in_fd);
+  g_assert_true (runner_wait_for (&r, "VIREO-KVM-ECHO\n"));
+  g_assert_cmpint (write (in_fd, input, strlen (input)), ==, (ssize_t) strlen (input));
+  g_assert_true (runner_wait_for (&r, "TYPED ON STDIN\n"));
+  close (in_fd);
+  g_assert_cmpint (runner_wait_exit (&r), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -129,5 +153,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kvm/runner/poweroff-exits-zero", test_poweroff_exits_zero);
   g_test_add_func ("/kvm/runner/crash-exits-one", test_crash_exits_one);
   g_test_add_func ("/kvm/runner/signals", test_signals);
+  g_test_add_func ("/kvm/runner/stdin-to-guest", test_stdin_to_guest);
   return g_test_run ();
 }
