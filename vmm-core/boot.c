@@ -14,8 +14,11 @@
 #include "x86/layout.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define REALMODE_LOAD_ADDR 0x10000ULL
 #define REALMODE_MAX_SIZE  0x10000ULL
@@ -35,13 +38,32 @@
 #define PTE_WRITE   0x2ULL
 #define PTE_PS      0x80ULL
 
+/* Mapped, not read: an initrd can be large and is copied into guest RAM
+ * at every boot anyway. */
 static GBytes *
 map_file (const char *path, const char *what, int code, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  GMappedFile *mf = g_mapped_file_new (path, FALSE, &local);
+  GMappedFile *mf;
   GBytes *bytes;
+  struct stat st;
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
 
+  if (fd < 0)
+    {
+      g_set_error (error, VMM_ERROR, code, "Cannot read the %s “%s”: %s",
+                   what, path, g_strerror (errno));
+      return NULL;
+    }
+  if (fstat (fd, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, VMM_ERROR, code, "Cannot read the %s “%s”: not a regular file",
+                   what, path);
+      return NULL;
+    }
+  mf = g_mapped_file_new_from_fd (fd, FALSE, &local);
+  close (fd);
   if (mf == NULL)
     {
       g_set_error (error, VMM_ERROR, code, "Cannot read the %s “%s”: %s",

@@ -48,6 +48,7 @@ test_bad_input (void)
   expect_bad_input ((const char *const[]) { "--kernel", "/nonexistent/vmlinuz", NULL },
                     "Cannot read the kernel");
   expect_bad_input ((const char *const[]) { "--kernel", text, NULL }, text);
+  expect_bad_input ((const char *const[]) { "--kernel", "/", NULL }, "not a regular file");
   expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "1K", NULL },
                     "Memory must be between");
   expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "lots", NULL },
