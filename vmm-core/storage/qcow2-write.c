@@ -39,6 +39,50 @@ set_l2_entry (Qcow2State *s, uint64_t l2_offset, uint64_t index, uint64_t entry)
   return r;
 }
 
+static int
+set_l1_entry (Qcow2State *s, uint64_t l1_index, uint64_t entry)
+{
+  uint8_t be[8];
+  int r;
+
+  qcow2_put_be64 (be, entry);
+  r = vmm_image_pwrite_full (s->fd, be, 8, s->l1_offset + l1_index * 8);
+  if (r == 0)
+    s->l1[l1_index] = entry;
+  return r;
+}
+
+/* An internal snapshot shares this L2 table: give the active L1 its own
+ * copy. The data clusters keep their counts (the same L1 tables still
+ * reach them) and their entries keep COPIED clear; only the old table
+ * loses the active layer's reference, after the L1 entry has moved. */
+static int
+copy_l2 (Qcow2State *s, uint64_t l1_index, uint64_t *l2)
+{
+  uint64_t old = *l2, fresh;
+  Qcow2L2Slot *slot;
+  int r;
+
+  r = qcow2_get_l2 (s, old, &slot);
+  if (r == 0)
+    r = qcow2_alloc_cluster (s, &fresh);
+  if (r == 0)
+    r = qcow2_get_l2 (s, old, &slot);
+  if (r == 0)
+    r = vmm_image_pwrite_full (s->fd, slot->table, s->cluster_size, fresh);
+  if (r == 0)
+    r = flush_fd (s);
+  if (r == 0)
+    r = set_l1_entry (s, l1_index, fresh | QCOW2_OFLAG_COPIED);
+  if (r == 0)
+    r = flush_fd (s);
+  if (r < 0)
+    return r;
+  qcow2_mark_metadata (s, fresh, s->cluster_size);
+  *l2 = fresh;
+  return qcow2_free_entry (s, old);
+}
+
 /* Finds (or, with @alloc, creates) the L2 table for @offset. *l2_offset
  * is 0 when there is none and @alloc is false. */
 static int
@@ -48,7 +92,6 @@ l2_for_write (Qcow2State *s, uint64_t offset, bool alloc, uint64_t *l2_offset, u
   uint64_t l1_index = offset >> (s->cluster_bits + s->l2_bits);
   g_autofree uint8_t *zeros = NULL;
   Qcow2L2Slot *slot;
-  uint8_t be[8];
   uint64_t l2, rc;
   int r;
 
@@ -73,20 +116,24 @@ l2_for_write (Qcow2State *s, uint64_t offset, bool alloc, uint64_t *l2_offset, u
         r = flush_fd (s);
       if (r < 0)
         return r;
-      qcow2_put_be64 (be, l2 | QCOW2_OFLAG_COPIED);
-      r = vmm_image_pwrite_full (s->fd, be, 8, s->l1_offset + l1_index * 8);
+      r = set_l1_entry (s, l1_index, l2 | QCOW2_OFLAG_COPIED);
       if (r < 0)
         return r;
-      s->l1[l1_index] = l2 | QCOW2_OFLAG_COPIED;
       qcow2_mark_metadata (s, l2, s->cluster_size);
     }
   else if (!(s->l1[l1_index] & QCOW2_OFLAG_COPIED))
     {
-      /* A shared L2 table would need copying first; only internal
-       * snapshots share them, and those images are opened read-only. */
       r = qcow2_refcount_get (s, l2 >> s->cluster_bits, &rc);
-      if (r < 0 || rc != 1)
+      if (r < 0)
+        return r;
+      if (rc == 0)
         return -EIO;
+      if (rc > 1)
+        {
+          r = copy_l2 (s, l1_index, &l2);
+          if (r < 0)
+            return r;
+        }
     }
   r = qcow2_get_l2 (s, l2, &slot);
   if (r < 0)

@@ -330,9 +330,27 @@ read_table (VmmImage *img, Qcow2State *s, uint64_t offset, uint64_t entries, uin
   return true;
 }
 
-/* The snapshot table is only walked far enough to know where it ends, so
- * that no data cluster may point into it; snapshots are otherwise left
- * alone (the active L1 table is what the guest sees). */
+/* The snapshot table is only walked far enough to know where it and the
+ * snapshots' L1 and L2 tables are, so that no data cluster may point into
+ * them; snapshots are otherwise left alone (the active L1 table is what
+ * the guest sees; writes copy what a snapshot shares). */
+static bool
+mark_snapshot_tables (VmmImage *img, Qcow2State *s, uint64_t l1_offset, uint32_t l1_size,
+                      GError **error)
+{
+  g_autofree uint64_t *l1 = NULL;
+
+  if ((uint64_t) l1_size * 8 > QCOW2_MAX_L1_BYTES)
+    return invalid (error, img->path, "a snapshot L1 table is too large");
+  /* read_table checks the bounds and marks the table itself. */
+  if (!read_table (img, s, l1_offset, l1_size, &l1, "snapshot L1 table", error))
+    return false;
+  for (uint32_t i = 0; i < l1_size; i++)
+    if (l1[i] & QCOW2_OFFSET_MASK)
+      qcow2_mark_metadata (s, l1[i] & QCOW2_OFFSET_MASK, s->cluster_size);
+  return true;
+}
+
 static bool
 scan_snapshots (VmmImage *img, Qcow2State *s, GError **error)
 {
@@ -354,6 +372,8 @@ scan_snapshots (VmmImage *img, Qcow2State *s, GError **error)
         return invalid (error, img->path, "the snapshot table lies past the end of the file");
       len = 40 + (uint64_t) qcow2_be32 (h + 36) + qcow2_be16 (h + 12) + qcow2_be16 (h + 14);
       pos += qcow2_align_up (len, 8);
+      if (!mark_snapshot_tables (img, s, qcow2_be64 (h), qcow2_be32 (h + 8), error))
+        return false;
     }
   if (pos > s->file_size)
     return invalid (error, img->path, "the snapshot table lies past the end of the file");
@@ -471,12 +491,6 @@ check_writable (VmmImage *img, Qcow2State *s, GError **error)
       g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_UNSUPPORTED,
                    "%s is marked corrupt; run \"qemu-img check -r all %s\" to repair it",
                    img->path, img->path);
-      return false;
-    }
-  if (s->nb_snapshots > 0)
-    {
-      g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_UNSUPPORTED,
-                   "%s has internal snapshots, which Vireo can only open read-only", img->path);
       return false;
     }
   /* Auto-clear features (persistent bitmaps) describe data we are about to
