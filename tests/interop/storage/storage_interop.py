@@ -264,7 +264,51 @@ def case_crash(c):
             c.assert_reads_like_qemu(img, leaks_ok=True)
 
 
+def case_check(c):
+    """vireo-img check and qemu-img check agree on damaged refcounts: a
+    count too low is a corruption (exit 2), one too high a leak (exit 3);
+    and vireo-img's own errors are one line with exit status 2."""
+    img = c.p("check.qcow2")
+    run(c.vireo_img, "create", "-o", "cluster_size=65536", img, "8M")
+    run(c.image_io, "write", img, 70, 20, c.p("check.expect"))
+    with open(img, "rb") as f:
+        head = f.read(64)
+        rt = int.from_bytes(head[48:56], "big")
+        f.seek(rt)
+        block = int.from_bytes(f.read(8), "big")
+        f.seek(0, os.SEEK_END)
+        clusters = f.tell() // 65536
+    last = block + (clusters - 1) * 2
+
+    def poke(offset, value):
+        with open(img, "r+b") as f:
+            f.seek(offset)
+            f.write(value.to_bytes(2, "big"))
+
+    poke(last, 0)
+    for tool in (("qemu-img", "check"), (c.vireo_img, "check")):
+        run(*tool, img, ok=(2,))
+    poke(last, 1)
+    with open(img, "r+b") as f:
+        f.truncate((clusters + 1) * 65536)
+    poke(last + 2, 1)
+    for tool in (("qemu-img", "check"), (c.vireo_img, "check")):
+        run(*tool, img, ok=(3,))
+    poke(last + 2, 0)
+    run("qemu-img", "check", img)
+    run(c.vireo_img, "check", img)
+    c.checks += 1
+
+    for args in (("create", img, "12Q"), ("info", c.p("missing.qcow2")),
+                 ("create", "-o", "cluster_size=1000", c.p("x.qcow2"), "1M"),
+                 ("create", "-b", "missing.qcow2", c.p("y.qcow2")), ("frobnicate",)):
+        p = run(c.vireo_img, *args, ok=(2,))
+        if p.stdout or p.stderr.count("\n") != 1 or not p.stderr.startswith("vireo-img: "):
+            raise Fail("vireo-img %s: want one line on stderr, got %r" % (" ".join(args), p.stderr))
+
+
 CASES = {
+    "check": case_check,
     "read-formats": case_read_formats,
     "read-compressed": case_read_compressed,
     "read-chain": case_read_chain,
