@@ -182,6 +182,21 @@ qcow2_read_cluster_part (Qcow2State *s, uint64_t virtual_size, uint8_t *buf, uin
   return vmm_image_pread_full (s->fd, buf, len, host + in_cluster);
 }
 
+/* The host offset of a plain allocated cluster that may be read directly,
+ * or 0 for anything else (compressed, zero, unallocated, or invalid: the
+ * per-cluster path deals with those). */
+static uint64_t
+plain_host (Qcow2State *s, uint64_t entry)
+{
+  uint64_t host = entry & QCOW2_OFFSET_MASK;
+
+  if ((entry & (QCOW2_OFLAG_COMPRESSED | QCOW2_L2_RESERVED))
+      || (s->version >= 3 && (entry & QCOW2_OFLAG_ZERO)) || host == 0
+      || !qcow2_cluster_ok (s, host) || qcow2_is_metadata (s, host))
+    return 0;
+  return host;
+}
+
 static int
 qcow2_read (VmmImage *img, void *buf, uint64_t offset, size_t len)
 {
@@ -192,9 +207,32 @@ qcow2_read (VmmImage *img, void *buf, uint64_t offset, size_t len)
   g_mutex_lock (&s->lock);
   while (len > 0 && r == 0)
     {
-      size_t n = (size_t) MIN (len, s->cluster_size - (offset & (s->cluster_size - 1)));
+      uint64_t in_cluster = offset & (s->cluster_size - 1);
+      size_t n = (size_t) MIN (len, s->cluster_size - in_cluster);
+      uint64_t entry, host;
 
-      r = qcow2_read_cluster_part (s, img->size, p, offset, n);
+      r = qcow2_lookup (s, offset, &entry);
+      host = r == 0 ? plain_host (s, entry) : 0;
+      if (host == 0)
+        {
+          r = qcow2_read_cluster_part (s, img->size, p, offset, n);
+        }
+      else
+        {
+          /* Clusters allocated one after another (a sequential write, a
+           * converted image) are read with one pread. */
+          while (n < len)
+            {
+              uint64_t next;
+              size_t more = (size_t) MIN (len - n, s->cluster_size);
+
+              if (qcow2_lookup (s, offset + n, &next) < 0
+                  || plain_host (s, next) != host + in_cluster + n)
+                break;
+              n += more;
+            }
+          r = vmm_image_pread_full (s->fd, p, n, host + in_cluster);
+        }
       p += n;
       offset += n;
       len -= n;

@@ -94,7 +94,7 @@ class Case:
             run("qemu-img", "compare", "-F", "raw", img, expect)
         self.checks += 1
 
-    def vireo_write(self, img, seed, count=150):
+    def vireo_write(self, img, seed, count=100):
         expect = img + ".expect"
         run(self.image_io, "write", img, seed, count, expect)
         self.assert_qemu_accepts(img, expect)
@@ -179,7 +179,7 @@ def case_write_new(c):
     """Images created and written by Vireo, every cluster size."""
     for i, cluster in enumerate((512, 4096, 65536, 2 * MiB)):
         img = c.p("new%d.qcow2" % cluster)
-        run(c.vireo_img, "create", "-o", "cluster_size=%d" % cluster, img, "16M")
+        run(c.vireo_img, "create", "-o", "cluster_size=%d" % cluster, img, "8M")
         c.assert_qemu_accepts(img, None)
         c.vireo_write(img, 10 + i)
         # Written again after reopening: in-place overwrites this time.
@@ -190,7 +190,7 @@ def case_write_qemu(c):
     """Vireo writing into images QEMU made: v2, compressed clusters being
     replaced, and 512-byte clusters whose refcount table must grow."""
     raw = c.p("data.raw")
-    make_raw(raw, 12 * MiB, 5)
+    make_raw(raw, 8 * MiB, 5)
     variants = [
         ("v2.qcow2", ["-o", "compat=0.10"]),
         ("z.qcow2", ["-c", "-o", "cluster_size=4k"]),
@@ -207,7 +207,7 @@ def case_write_qemu(c):
     img = c.p("grow.qcow2")
     run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=512", img, "24M")
     before = refcount_table_clusters(img)
-    c.vireo_write(img, 40, 400)
+    c.vireo_write(img, 40, 250)
     if refcount_table_clusters(img) <= before:
         raise Fail("the refcount table of %s did not grow" % img)
 
