@@ -22,6 +22,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <libxml/parser.h>
 
 #include "vireo-profile-store.h"
 
@@ -125,6 +126,10 @@ static void
 vireo_profile_store_class_init (VireoProfileStoreClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* libxml2 2.9 must be initialised before threads use it, and profiles
+   * are parsed in the load thread while the UI thread may import one. */
+  xmlInitParser ();
 
   object_class->constructed = vireo_profile_store_constructed;
   object_class->finalize = vireo_profile_store_finalize;
