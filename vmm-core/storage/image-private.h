@@ -51,6 +51,10 @@ VmmImage *vmm_image_open_chain (const char *path, VmmImageFormat format, bool re
 int       vmm_image_pread_full  (int fd, void *buf, size_t len, uint64_t offset);
 int       vmm_image_pwrite_full (int fd, const void *buf, size_t len, uint64_t offset);
 
+/* Creates (or empties) @path for a new image, holding the write lock
+ * so that no image in use is destroyed. Returns the fd or -1 with @error. */
+int       vmm_image_create_file (const char *path, GError **error);
+
 /* Drivers: fill img->ops, img->size and img->priv, or fail with @error. */
 bool      vmm_raw_open   (VmmImage *img, GError **error);
 bool      vmm_qcow2_open (VmmImage *img, VmmImageChain *chain, GError **error);

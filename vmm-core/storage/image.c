@@ -313,10 +313,10 @@ vmm_image_check (VmmImage *img, VmmImageCheck *result,
   return img->ops->check (img, result, report, opaque, error);
 }
 
-bool
-vmm_image_create_raw (const char *path, uint64_t size, GError **error)
+int
+vmm_image_create_file (const char *path, GError **error)
 {
-  int fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   int e;
 
   if (fd < 0)
@@ -324,8 +324,34 @@ vmm_image_create_raw (const char *path, uint64_t size, GError **error)
       e = errno;
       g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED, "Cannot create %s: %s", path,
                    g_strerror (e));
-      return false;
+      return -1;
     }
+  /* Truncate only once the lock is ours: the file may be the disk of a
+   * running machine. */
+  if (!lock_image (fd, path, false, error))
+    {
+      close (fd);
+      return -1;
+    }
+  if (ftruncate (fd, 0) < 0)
+    {
+      e = errno;
+      close (fd);
+      g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED, "Cannot truncate %s: %s",
+                   path, g_strerror (e));
+      return -1;
+    }
+  return fd;
+}
+
+bool
+vmm_image_create_raw (const char *path, uint64_t size, GError **error)
+{
+  int fd = vmm_image_create_file (path, error);
+  int e;
+
+  if (fd < 0)
+    return false;
   if (size > INT64_MAX || ftruncate (fd, (off_t) size) < 0 || fsync (fd) < 0)
     {
       e = size > INT64_MAX ? EFBIG : errno;

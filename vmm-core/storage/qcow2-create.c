@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -150,14 +149,9 @@ vmm_image_create_qcow2 (const char *path, uint64_t size, uint32_t cluster_size,
   for (uint64_t c = 0; c < total; c++)
     blocks[c * 2 + 1] = 1; /* 16-bit big-endian refcount of 1 */
 
-  fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd = vmm_image_create_file (path, error);
   if (fd < 0)
-    {
-      r = -errno;
-      g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED, "Cannot create %s: %s", path,
-                   g_strerror (-r));
-      return false;
-    }
+    return false;
   /* The L1 table is all zeros: extending the file provides it. */
   if (ftruncate (fd, (off_t) (total * cs)) < 0)
     r = -errno;

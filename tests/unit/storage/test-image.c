@@ -117,6 +117,13 @@ test_lock (void)
     g_assert_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_LOCKED);
     g_assert_nonnull (strstr (error->message, "is in use by another program"));
     g_clear_error (&error);
+    /* Nor may it be overwritten by a new image. */
+    g_assert_false (vmm_image_create_qcow2 (path, 1 << 20, 0, NULL, NULL, &error));
+    g_assert_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_LOCKED);
+    g_clear_error (&error);
+    g_assert_false (vmm_image_create_raw (path, 1 << 20, &error));
+    g_assert_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_LOCKED);
+    g_clear_error (&error);
     /* A reader would see half-written metadata: refused too. */
     second = vmm_image_open (path, VMM_IMAGE_FORMAT_AUTO, true, &error);
     g_assert_null (second);
