@@ -303,7 +303,8 @@ vireo_machine_get_name (VireoMachine *self)
  *
  * Renames the machine unless another machine has that name. Only the
  * name inside the profile changes (the file is named after the UUID);
- * save with vireo_machine_save_async().
+ * save with vireo_machine_save_async(). The new name counts as taken at
+ * once, saved or not.
  *
  * Returns: %FALSE with @error set when @name is empty or taken
  */
@@ -332,6 +333,7 @@ vireo_machine_rename (VireoMachine  *self,
     }
 
   vireo_profile_set_name (self->profile, stripped);
+  vireo_profile_store_claim_name (self->store, self->profile);
   return TRUE;
 }
 

@@ -296,6 +296,22 @@ vireo_profile_store_propose_name (VireoProfileStore *self,
     }
 }
 
+/**
+ * vireo_profile_store_claim_name:
+ *
+ * Counts @profile's current name as taken before the profile is saved,
+ * so a second rename or a new machine cannot take it meanwhile.
+ */
+void
+vireo_profile_store_claim_name (VireoProfileStore *self,
+                                VireoProfile      *profile)
+{
+  g_return_if_fail (VIREO_IS_PROFILE_STORE (self));
+  g_return_if_fail (VIREO_IS_PROFILE (profile));
+
+  remember_name (self, profile);
+}
+
 static gboolean
 ensure_dir (GFile   *dir,
             GError **error)
@@ -826,32 +842,18 @@ vireo_profile_store_delete (VireoProfileStore  *self,
 
 /* Importing --------------------------------------------------------------- */
 
-/**
- * vireo_profile_store_import_xml:
- * @file: libvirt domain XML, e.g. from `virsh dumpxml`
- * @dropped: (out) (optional) (element-type utf8) (transfer full): what
- *   could not be kept, in words for the user
- *
- * Adds a machine from another tool. It gets a new UUID if its own is taken
- * and a new name if its name is; its disks stay where they are.
- *
- * Returns: (transfer full): the saved profile, or %NULL with @error set
- */
-VireoProfile *
-vireo_profile_store_import_xml (VireoProfileStore  *self,
-                                GFile              *file,
-                                GPtrArray         **dropped,
-                                GCancellable       *cancellable,
-                                GError            **error)
-{
-  g_autoptr(VireoProfile) profile = NULL;
-  g_autoptr(GFile) target = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *name = NULL;
-  gsize len;
+/* The parts of an import that only read files run in a worker thread for
+ * vireo_profile_store_import_async(); they touch nothing of the store. The
+ * parts that use the store's name table (adopt()) run in its thread. */
 
-  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
-  g_return_val_if_fail (G_IS_FILE (file), NULL);
+static VireoProfile *
+read_import_xml (GFile         *file,
+                 GPtrArray    **dropped,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len;
 
   if (!g_file_load_contents (file, cancellable, &contents, &len, NULL, error))
     return NULL;
@@ -862,26 +864,7 @@ vireo_profile_store_import_xml (VireoProfileStore  *self,
       return NULL;
     }
 
-  profile = vireo_profile_new_from_xml (contents, dropped, error);
-  if (profile == NULL)
-    return NULL;
-
-  target = vireo_profile_store_get_file (self, profile);
-  if (g_hash_table_contains (self->names, vireo_profile_get_uuid (profile)) ||
-      g_file_query_exists (target, cancellable))
-    {
-      g_autofree char *uuid = g_uuid_string_random ();
-
-      vireo_profile_set_uuid (profile, uuid);
-    }
-
-  name = vireo_profile_store_propose_name (self, vireo_profile_get_name (profile));
-  vireo_profile_set_name (profile, name);
-
-  if (!vireo_profile_store_save (self, profile, cancellable, error))
-    return NULL;
-
-  return g_steal_pointer (&profile);
+  return vireo_profile_new_from_xml (contents, dropped, error);
 }
 
 /* Formats that need converting first; recognised so the user gets a clear
@@ -903,45 +886,40 @@ foreign_format (const guint8 *header,
   return NULL;
 }
 
-/**
- * vireo_profile_store_import_image:
- * @image: a qcow2 or raw disk image, used where it is
- *
- * Adds a machine that boots from @image, named after the file.
- *
- * Returns: (transfer full): the saved profile, or %NULL with @error set
- */
-VireoProfile *
-vireo_profile_store_import_image (VireoProfileStore  *self,
-                                  GFile              *image,
-                                  GCancellable       *cancellable,
-                                  GError            **error)
+static gboolean
+read_header (GFile         *file,
+             guint8        *header,
+             gsize          size,
+             gsize         *len,
+             GCancellable  *cancellable,
+             GError       **error)
 {
-  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GFileInputStream) stream = g_file_read (file, cancellable, error);
+
+  return stream != NULL &&
+         g_input_stream_read_all (G_INPUT_STREAM (stream), header, size, len, cancellable, error);
+}
+
+/* A profile that boots from @image, named after the file (made unique
+ * later, by adopt()). */
+static VireoProfile *
+read_import_image (GFile         *image,
+                   const guint8  *header,
+                   gsize          len,
+                   GError       **error)
+{
   g_autoptr(VireoProfile) profile = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = g_file_get_path (image);
   g_autofree char *basename = NULL;
-  g_autofree char *name = NULL;
-  guint8 header[512];
-  gsize len = 0;
   const char *foreign;
   char *dot;
 
-  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
-  g_return_val_if_fail (G_IS_FILE (image), NULL);
-
-  path = g_file_get_path (image);
   if (path == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("The disk image must be a local file"));
       return NULL;
     }
-
-  stream = g_file_read (image, cancellable, error);
-  if (stream == NULL ||
-      !g_input_stream_read_all (G_INPUT_STREAM (stream), header, sizeof header, &len, cancellable, error))
-    return NULL;
 
   foreign = foreign_format (header, len);
   if (foreign != NULL)
@@ -960,16 +938,250 @@ vireo_profile_store_import_image (VireoProfileStore  *self,
       g_free (basename);
       basename = g_strdup (_("Imported Machine"));
     }
-  name = vireo_profile_store_propose_name (self, basename);
 
-  profile = vireo_profile_new (name);
+  profile = vireo_profile_new (basename);
   vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, path,
                           len >= 4 && memcmp (header, "QFI\xfb", 4) == 0 ? VIREO_DISK_FORMAT_QCOW2
                                                                          : VIREO_DISK_FORMAT_RAW,
                           VIREO_DISK_BUS_VIRTIO);
+  return g_steal_pointer (&profile);
+}
 
+/* Gives an imported profile a free UUID and name, so it can never replace
+ * a machine that is already there. */
+static void
+adopt (VireoProfileStore *self,
+       VireoProfile      *profile)
+{
+  g_autoptr(GFile) target = vireo_profile_store_get_file (self, profile);
+  g_autofree char *name = NULL;
+
+  if (g_hash_table_contains (self->names, vireo_profile_get_uuid (profile)) ||
+      g_file_query_exists (target, NULL))
+    {
+      g_autofree char *uuid = g_uuid_string_random ();
+
+      vireo_profile_set_uuid (profile, uuid);
+    }
+
+  name = vireo_profile_store_propose_name (self, vireo_profile_get_name (profile));
+  vireo_profile_set_name (profile, name);
+}
+
+/**
+ * vireo_profile_store_import_xml:
+ * @file: libvirt domain XML, e.g. from `virsh dumpxml`
+ * @dropped: (out) (optional) (element-type utf8) (transfer full): what
+ *   could not be kept, in words for the user
+ *
+ * Adds a machine from another tool. It gets a new UUID if its own is taken
+ * and a new name if its name is; its disks stay where they are. Blocks on
+ * file I/O: the UI uses vireo_profile_store_import_async().
+ *
+ * Returns: (transfer full): the saved profile, or %NULL with @error set
+ */
+VireoProfile *
+vireo_profile_store_import_xml (VireoProfileStore  *self,
+                                GFile              *file,
+                                GPtrArray         **dropped,
+                                GCancellable       *cancellable,
+                                GError            **error)
+{
+  g_autoptr(VireoProfile) profile = NULL;
+
+  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  profile = read_import_xml (file, dropped, cancellable, error);
+  if (profile == NULL)
+    return NULL;
+
+  adopt (self, profile);
   if (!vireo_profile_store_save (self, profile, cancellable, error))
     return NULL;
 
   return g_steal_pointer (&profile);
+}
+
+/**
+ * vireo_profile_store_import_image:
+ * @image: a qcow2 or raw disk image, used where it is
+ *
+ * Adds a machine that boots from @image, named after the file. Blocks on
+ * file I/O: the UI uses vireo_profile_store_import_async().
+ *
+ * Returns: (transfer full): the saved profile, or %NULL with @error set
+ */
+VireoProfile *
+vireo_profile_store_import_image (VireoProfileStore  *self,
+                                  GFile              *image,
+                                  GCancellable       *cancellable,
+                                  GError            **error)
+{
+  g_autoptr(VireoProfile) profile = NULL;
+  guint8 header[512];
+  gsize len = 0;
+
+  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (image), NULL);
+
+  if (!read_header (image, header, sizeof header, &len, cancellable, error))
+    return NULL;
+  profile = read_import_image (image, header, len, error);
+  if (profile == NULL)
+    return NULL;
+
+  adopt (self, profile);
+  if (!vireo_profile_store_save (self, profile, cancellable, error))
+    return NULL;
+
+  return g_steal_pointer (&profile);
+}
+
+typedef struct {
+  GFile        *file;
+  VireoProfile *profile;
+  GPtrArray    *dropped;
+} ImportData;
+
+static void
+import_data_free (gpointer data)
+{
+  ImportData *import = data;
+
+  g_clear_object (&import->file);
+  g_clear_object (&import->profile);
+  g_clear_pointer (&import->dropped, g_ptr_array_unref);
+  g_free (import);
+}
+
+static void
+import_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ImportData *import = task_data;
+  GError *error = NULL;
+  guint8 header[512];
+  gsize len = 0;
+  gsize i = 0;
+
+  if (!read_header (import->file, header, sizeof header, &len, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Domain XML starts with markup; no disk image format starts with '<'. */
+  while (i < len && g_ascii_isspace (header[i]))
+    i++;
+  if (i < len && header[i] == '<')
+    import->profile = read_import_xml (import->file, &import->dropped, cancellable, &error);
+  else
+    import->profile = read_import_image (import->file, header, len, &error);
+
+  if (import->profile == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_import_saved_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (vireo_profile_store_save_finish (VIREO_PROFILE_STORE (object), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_import_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  VireoProfileStore *self = VIREO_PROFILE_STORE (object);
+  ImportData *import = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  adopt (self, import->profile);
+  vireo_profile_store_save_async (self, import->profile, g_task_get_cancellable (task),
+                                  on_import_saved_cb, g_object_ref (task));
+}
+
+/**
+ * vireo_profile_store_import_async:
+ * @file: libvirt domain XML, or a qcow2 or raw disk image
+ *
+ * Adds a machine from @file without blocking: like
+ * vireo_profile_store_import_xml() for XML (recognised by its first
+ * character) and vireo_profile_store_import_image() for anything else.
+ */
+void
+vireo_profile_store_import_async (VireoProfileStore   *self,
+                                  GFile               *file,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) read_task = NULL;
+  ImportData *import;
+
+  g_return_if_fail (VIREO_IS_PROFILE_STORE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  import = g_new0 (ImportData, 1);
+  import->file = g_object_ref (file);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_profile_store_import_async);
+  g_task_set_task_data (task, import, import_data_free);
+
+  /* The reading task fills the outer task's data; the outer task holds
+   * it alive until the profile is saved. */
+  read_task = g_task_new (self, cancellable, on_import_read_cb, g_steal_pointer (&task));
+  g_task_set_task_data (read_task, import, NULL);
+  g_task_run_in_thread (read_task, import_thread);
+}
+
+/**
+ * vireo_profile_store_import_finish:
+ * @dropped: (out) (optional) (element-type utf8) (transfer full): for
+ *   XML, what could not be kept; empty for an image
+ *
+ * Returns: (transfer full): the saved profile, or %NULL with @error set
+ */
+VireoProfile *
+vireo_profile_store_import_finish (VireoProfileStore  *self,
+                                   GAsyncResult       *result,
+                                   GPtrArray         **dropped,
+                                   GError            **error)
+{
+  ImportData *import;
+
+  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+
+  import = g_task_get_task_data (G_TASK (result));
+  if (dropped != NULL)
+    *dropped = import->dropped != NULL ? g_ptr_array_ref (import->dropped)
+                                       : g_ptr_array_new_with_free_func (g_free);
+  return g_object_ref (import->profile);
 }

@@ -53,6 +53,8 @@ gboolean           vireo_profile_store_is_name_taken    (VireoProfileStore   *se
                                                          const char          *except_uuid);
 char              *vireo_profile_store_propose_name     (VireoProfileStore   *self,
                                                          const char          *base);
+void               vireo_profile_store_claim_name       (VireoProfileStore   *self,
+                                                         VireoProfile        *profile);
 VireoProfile      *vireo_profile_store_import_xml       (VireoProfileStore   *self,
                                                          GFile               *file,
                                                          GPtrArray          **dropped,
@@ -61,6 +63,15 @@ VireoProfile      *vireo_profile_store_import_xml       (VireoProfileStore   *se
 VireoProfile      *vireo_profile_store_import_image     (VireoProfileStore   *self,
                                                          GFile               *image,
                                                          GCancellable        *cancellable,
+                                                         GError             **error);
+void               vireo_profile_store_import_async     (VireoProfileStore   *self,
+                                                         GFile               *file,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+VireoProfile      *vireo_profile_store_import_finish    (VireoProfileStore   *self,
+                                                         GAsyncResult        *result,
+                                                         GPtrArray          **dropped,
                                                          GError             **error);
 
 G_END_DECLS

@@ -154,6 +154,13 @@ test_library_sorted (void)
   g_assert_cmpuint (counter.changes, >, 0);
   renamed = names_of (G_LIST_MODEL (library));
   g_assert_cmpstr (renamed, ==, "Aardvark|alpha|Beta");
+
+  /* Taken as soon as renamed, before any save; the old name is free. */
+  g_assert_false (vireo_machine_rename (first, "aardvark", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_true (vireo_machine_rename (first, "Gamma", &error));
+  g_assert_no_error (error);
 }
 
 static void

@@ -480,6 +480,70 @@ test_store_import_image (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 }
 
+static VireoProfile *
+import_async (VireoProfileStore  *store,
+              GFile              *file,
+              GPtrArray         **dropped,
+              GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vireo_profile_store_import_async (store, file, NULL, on_ready_cb, &result);
+  return vireo_profile_store_import_finish (store, wait_for (&result), dropped, error);
+}
+
+static void
+test_store_import_async (void)
+{
+  static const char qcow2_header[] = "QFI\xfb\0\0\0\3";
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
+  g_autoptr(VireoProfile) from_xml = NULL;
+  g_autoptr(VireoProfile) from_image = NULL;
+  g_autoptr(VireoProfile) none = NULL;
+  g_autoptr(GPtrArray) dropped = NULL;
+  g_autoptr(GPtrArray) dropped_image = NULL;
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GFile) xml_file = NULL;
+  g_autoptr(GFile) image_file = NULL;
+  g_autoptr(GFile) vdi_file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (g_get_home_dir (), "imports", NULL);
+  g_autofree char *vdi = g_malloc0 (0x50);
+  g_autofree char *xml_path = make_file (dir, "vm.xml",
+                                         "\n  <domain type='kvm'><name>Imported</name>"
+                                         "<uuid>00000000-0000-4000-8000-0000000000aa</uuid>"
+                                         "<devices><rng model='virtio'/></devices></domain>", -1);
+  g_autofree char *image_path = make_file (dir, "Imported.qcow2", qcow2_header, sizeof qcow2_header);
+  g_autofree char *vdi_path = NULL;
+
+  xml_file = g_file_new_for_path (xml_path);
+  from_xml = import_async (store, xml_file, &dropped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vireo_profile_get_name (from_xml), ==, "Imported");
+  g_assert_cmpuint (dropped->len, ==, 1);
+
+  /* Same base name as the XML machine: the image one gets "(2)". */
+  image_file = g_file_new_for_path (image_path);
+  from_image = import_async (store, image_file, &dropped_image, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vireo_profile_get_name (from_image), ==, "Imported (2)");
+  g_assert_cmpint (vireo_profile_get_disk (from_image, 0)->format, ==, VIREO_DISK_FORMAT_QCOW2);
+  g_assert_cmpuint (dropped_image->len, ==, 0);
+
+  vdi[0x40] = 0x7f;
+  vdi[0x41] = 0x10;
+  vdi[0x42] = (char) 0xda;
+  vdi[0x43] = (char) 0xbe;
+  vdi_path = make_file (dir, "vbox.vdi", vdi, 0x50);
+  vdi_file = g_file_new_for_path (vdi_path);
+  none = import_async (store, vdi_file, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+
+  profiles = load (store, NULL);
+  g_assert_cmpuint (profiles->len, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -494,6 +558,7 @@ main (int   argc,
   g_test_add_func ("/profile-store/delete", test_store_delete);
   g_test_add_func ("/profile-store/import-xml", test_store_import_xml);
   g_test_add_func ("/profile-store/import-image", test_store_import_image);
+  g_test_add_func ("/profile-store/import-async", test_store_import_async);
 
   return g_test_run ();
 }
