@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
 #include "vireo-library.h"
@@ -415,7 +416,7 @@ vireo_library_delete (VireoLibrary  *self,
 
   if (!g_list_store_find (self->machines, machine, &position))
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The machine is not in this library");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine is not in the library"));
       return FALSE;
     }
 
