@@ -221,6 +221,40 @@ vireo_profile_store_get_file (VireoProfileStore *self,
   return g_file_get_child (self->machines_dir, basename);
 }
 
+static gboolean ensure_dir (GFile   *dir,
+                            GError **error);
+
+/**
+ * vireo_profile_store_new_image_file:
+ * @suffix: what follows the UUID, e.g. "disk0.qcow2" or "VARS.fd"
+ *
+ * Names a file in the images folder for @profile (a new disk, the UEFI
+ * variable store), creating the folder. Named after the UUID, so it
+ * cannot collide with another machine's and stays valid after a rename;
+ * being in the images folder, it is deleted with the machine.
+ *
+ * Returns: (transfer full): "<images>/<uuid>-@suffix", or %NULL with
+ *   @error set if the folder cannot be created
+ */
+GFile *
+vireo_profile_store_new_image_file (VireoProfileStore  *self,
+                                    VireoProfile       *profile,
+                                    const char         *suffix,
+                                    GError            **error)
+{
+  g_autofree char *basename = NULL;
+
+  g_return_val_if_fail (VIREO_IS_PROFILE_STORE (self), NULL);
+  g_return_val_if_fail (VIREO_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (suffix != NULL && suffix[0] != '\0' && strchr (suffix, '/') == NULL, NULL);
+
+  if (!ensure_dir (self->images_dir, error))
+    return NULL;
+
+  basename = g_strdup_printf ("%s-%s", vireo_profile_get_uuid (profile), suffix);
+  return g_file_get_child (self->images_dir, basename);
+}
+
 static char *
 fold_name (const char *name)
 {

@@ -21,6 +21,10 @@ GFile             *vireo_profile_store_get_machines_dir (VireoProfileStore   *se
 GFile             *vireo_profile_store_get_images_dir   (VireoProfileStore   *self);
 GFile             *vireo_profile_store_get_file         (VireoProfileStore   *self,
                                                          VireoProfile        *profile);
+GFile             *vireo_profile_store_new_image_file   (VireoProfileStore   *self,
+                                                         VireoProfile        *profile,
+                                                         const char          *suffix,
+                                                         GError             **error);
 gboolean           vireo_profile_store_save             (VireoProfileStore   *self,
                                                          VireoProfile        *profile,
                                                          GCancellable        *cancellable,

@@ -329,6 +329,32 @@ make_file (const char *dir,
 }
 
 static void
+test_store_new_image_file (void)
+{
+  g_autoptr(GFile) machines = g_file_new_build_filename (g_get_user_cache_dir (), "m", NULL);
+  g_autoptr(GFile) images = g_file_new_build_filename (g_get_user_cache_dir (), "i", "images", NULL);
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new_for_dirs (machines, images);
+  g_autoptr(VireoProfile) fresh = vireo_profile_new ("Fresh");
+  g_autoptr(GFile) disk = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *images_path = g_file_get_path (images);
+  g_autofree char *disk_path = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_false (g_file_test (images_path, G_FILE_TEST_EXISTS));
+
+  /* Named after the machine's UUID, in the images folder (made on
+   * demand), and so the machine's own to delete. */
+  disk = vireo_profile_store_new_image_file (store, fresh, "disk0.qcow2", &error);
+  g_assert_no_error (error);
+  disk_path = g_file_get_path (disk);
+  expected = g_strdup_printf ("%s/%s-disk0.qcow2", images_path, vireo_profile_get_uuid (fresh));
+  g_assert_cmpstr (disk_path, ==, expected);
+  g_assert_true (g_file_test (images_path, G_FILE_TEST_IS_DIR));
+  g_assert_true (vireo_profile_store_owns_image (store, disk_path));
+}
+
+static void
 test_store_delete (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
@@ -555,6 +581,7 @@ main (int   argc,
   g_test_add_func ("/profile-store/broken", test_store_broken);
   g_test_add_func ("/profile-store/empty", test_store_empty);
   g_test_add_func ("/profile-store/unique-names", test_store_unique_names);
+  g_test_add_func ("/profile-store/new-image-file", test_store_new_image_file);
   g_test_add_func ("/profile-store/delete", test_store_delete);
   g_test_add_func ("/profile-store/import-xml", test_store_import_xml);
   g_test_add_func ("/profile-store/import-image", test_store_import_image);
