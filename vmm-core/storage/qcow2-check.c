@@ -187,6 +187,13 @@ qcow2_check (VmmImage *img, VmmImageCheck *result,
   Check c = { .s = s, .res = result, .report = report, .opaque = opaque };
 
   g_mutex_lock (&s->lock);
+  /* The check reads the tables from the file. */
+  if (!img->read_only && qcow2_l2_writeback (s) < 0)
+    {
+      g_mutex_unlock (&s->lock);
+      g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED, "Cannot write %s", img->path);
+      return false;
+    }
   c.n = qcow2_align_up (s->file_size, s->cluster_size) >> s->cluster_bits;
   c.refs = g_try_new0 (uint32_t, MAX (c.n, 1));
   if (c.refs == NULL)

@@ -54,6 +54,7 @@ typedef struct {
   uint64_t  offset; /* host offset of the table; 0 marks a free slot */
   uint64_t *table;  /* entries as on disk (big-endian) */
   uint64_t  stamp;  /* last use, for LRU eviction */
+  bool      dirty;  /* changed since it was last written to the file */
 } Qcow2L2Slot;
 
 typedef struct {
@@ -166,6 +167,7 @@ qcow2_is_metadata (Qcow2State *s, uint64_t offset)
 
 /* qcow2.c */
 int      qcow2_get_l2            (Qcow2State *s, uint64_t l2_offset, Qcow2L2Slot **slot);
+int      qcow2_l2_writeback      (Qcow2State *s);
 int      qcow2_read_cluster_part (Qcow2State *s, uint64_t virtual_size, uint8_t *buf,
                                   uint64_t offset, size_t len);
 int      qcow2_lookup            (Qcow2State *s, uint64_t offset, uint64_t *entry);

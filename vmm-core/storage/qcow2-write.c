@@ -2,11 +2,13 @@
  *
  * A write to a cluster the image owns alone (COPIED flag) goes in place.
  * Anything else (unallocated, zero, compressed, shared) gets a new cluster:
- * its full contents (old data merged with the new) are written and flushed
- * together with its refcount before the L2 entry points to it, and the old
- * cluster's refcount is dropped only once that entry is on disk. A crash at
- * any point leaves either the old mapping or the new one, plus at worst a
- * counted but unused cluster (a leak).
+ * its full contents (old data merged with the new) and its refcount are
+ * written, and the new L2 entry goes into the write-back L2 cache, which
+ * reaches the file only after a flush has made both durable
+ * (qcow2_l2_writeback). The old cluster's refcount is dropped only once
+ * the entry replacing it is on disk. A crash at any point leaves either
+ * the old mapping or the new one, plus at worst counted but unused
+ * clusters (leaks).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -23,19 +25,39 @@ flush_fd (Qcow2State *s)
   return fdatasync (s->fd) < 0 ? -errno : 0;
 }
 
+/* Does @entry hold a cluster of its own that must be freed on remap? */
+static bool
+entry_owns (uint64_t entry)
+{
+  return (entry & QCOW2_OFLAG_COMPRESSED) || (entry & QCOW2_OFFSET_MASK) != 0;
+}
+
+/* Changes an entry in the (write-back) cache: see qcow2_l2_writeback. */
 static int
 set_l2_entry (Qcow2State *s, uint64_t l2_offset, uint64_t index, uint64_t entry)
 {
   Qcow2L2Slot *slot;
   int r = qcow2_get_l2 (s, l2_offset, &slot);
-  uint8_t be[8];
 
   if (r < 0)
     return r;
-  qcow2_put_be64 (be, entry);
-  r = vmm_image_pwrite_full (s->fd, be, 8, l2_offset + index * 8);
+  slot->table[index] = GUINT64_TO_BE (entry);
+  slot->dirty = true;
+  return 0;
+}
+
+/* Frees what old entries held, once the entries replacing them are on
+ * disk: before that, a crash would leave them mapped but uncounted. */
+static int
+free_after_remap (Qcow2State *s, const uint64_t *old, unsigned n)
+{
+  int r = qcow2_l2_writeback (s);
+
   if (r == 0)
-    slot->table[index] = GUINT64_TO_BE (entry);
+    r = flush_fd (s);
+  for (unsigned i = 0; i < n && r == 0; i++)
+    if (entry_owns (old[i]))
+      r = qcow2_free_entry (s, old[i]);
   return r;
 }
 
@@ -143,13 +165,6 @@ l2_for_write (Qcow2State *s, uint64_t offset, bool alloc, uint64_t *l2_offset, u
   return 0;
 }
 
-/* Does @entry hold a cluster of its own that must be freed on remap? */
-static bool
-entry_owns (uint64_t entry)
-{
-  return (entry & QCOW2_OFLAG_COMPRESSED) || (entry & QCOW2_OFFSET_MASK) != 0;
-}
-
 static int
 remap (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t old, uint64_t entry)
 {
@@ -157,8 +172,7 @@ remap (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t old, uint64_t entry)
 
   if (r < 0 || !entry_owns (old))
     return r;
-  r = flush_fd (s);
-  return r < 0 ? r : qcow2_free_entry (s, old);
+  return free_after_remap (s, &old, 1);
 }
 
 /* Can this entry take a write in place? */
@@ -191,13 +205,12 @@ write_in_place (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t entry, cons
   memcpy (cbuf + in_cluster, data, len);
   r = vmm_image_pwrite_full (s->fd, cbuf, s->cluster_size, host);
   if (r == 0)
-    r = flush_fd (s);
-  if (r == 0)
     s->file_size = MAX (s->file_size, host + s->cluster_size);
   return r < 0 ? r : set_l2_entry (s, l2, index, host | QCOW2_OFLAG_COPIED);
 }
 
-/* At most this many clusters share one flush before their L2 entries. */
+/* At most this many clusters per step, which bounds the list of old
+ * clusters to free. */
 #define BATCH 256
 
 typedef struct {
@@ -205,8 +218,9 @@ typedef struct {
 } Remap;
 
 /* Writes a run of clusters that all need new clusters, within one L2
- * table: data and refcounts for all of them, one flush, then the L2
- * entries, then (after another flush) the old clusters are released. */
+ * table: data and refcounts for all of them, then the L2 entries (in the
+ * cache), then, if they replaced clusters of their own, the entries are
+ * written back and the old clusters released. */
 static int
 write_allocating (VmmImage *img, Qcow2State *s, uint64_t l2, const uint8_t *data,
                   uint64_t offset, size_t len, size_t *done)
@@ -265,16 +279,17 @@ write_allocating (VmmImage *img, Qcow2State *s, uint64_t l2, const uint8_t *data
   /* Whatever was allocated before a failure is leaked, never mapped. */
   if (r < 0)
     return r;
-  r = flush_fd (s);
   for (unsigned i = 0; i < n && r == 0; i++)
     r = set_l2_entry (s, l2, maps[i].index, maps[i].fresh | QCOW2_OFLAG_COPIED);
   if (r < 0 || !owned)
     return r;
-  r = flush_fd (s);
-  for (unsigned i = 0; i < n && r == 0; i++)
-    if (entry_owns (maps[i].old))
-      r = qcow2_free_entry (s, maps[i].old);
-  return r;
+  {
+    g_autofree uint64_t *old = g_new (uint64_t, n);
+
+    for (unsigned i = 0; i < n; i++)
+      old[i] = maps[i].old;
+    return free_after_remap (s, old, n);
+  }
 }
 
 /* Writes from @offset on, as far as one step goes; *done says how far. */
@@ -388,6 +403,12 @@ int
 qcow2_flush (VmmImage *img)
 {
   Qcow2State *s = img->priv;
+  int r;
 
-  return flush_fd (s);
+  g_mutex_lock (&s->lock);
+  r = qcow2_l2_writeback (s);
+  if (r == 0)
+    r = flush_fd (s);
+  g_mutex_unlock (&s->lock);
+  return r;
 }

@@ -51,7 +51,12 @@ qcow2_get_l2 (Qcow2State *s, uint64_t l2_offset, Qcow2L2Slot **slot)
 
   if (!qcow2_cluster_ok (s, l2_offset) || l2_offset + s->cluster_size > s->file_size)
     return -EIO;
-  /* The cache is write-through, so a slot can be dropped at any time. */
+  if (victim->dirty)
+    {
+      r = qcow2_l2_writeback (s);
+      if (r < 0)
+        return r;
+    }
   victim->offset = 0;
   r = vmm_image_pread_full (s->fd, victim->table, s->cluster_size, l2_offset);
   if (r < 0)
@@ -59,6 +64,34 @@ qcow2_get_l2 (Qcow2State *s, uint64_t l2_offset, Qcow2L2Slot **slot)
   victim->offset = l2_offset;
   victim->stamp = ++s->l2_stamp;
   *slot = victim;
+  return 0;
+}
+
+/* The L2 cache is write-back: new mappings reach the file only here, and
+ * only after a flush has made the data and refcounts they point to
+ * durable. Until then a crash loses the unflushed writes (which the guest
+ * had not flushed either) and leaks their clusters; it never leaves an
+ * entry pointing at unwritten data or an uncounted cluster. */
+int
+qcow2_l2_writeback (Qcow2State *s)
+{
+  bool synced = false;
+  int r;
+
+  for (unsigned i = 0; i < s->l2_slots; i++)
+    {
+      Qcow2L2Slot *c = &s->l2_cache[i];
+
+      if (!c->dirty)
+        continue;
+      if (!synced && fdatasync (s->fd) < 0)
+        return -errno;
+      synced = true;
+      r = vmm_image_pwrite_full (s->fd, c->table, s->cluster_size, c->offset);
+      if (r < 0)
+        return r;
+      c->dirty = false;
+    }
   return 0;
 }
 
@@ -476,7 +509,11 @@ qcow2_close (VmmImage *img)
   if (s == NULL)
     return;
   if (!img->read_only)
-    (void) fdatasync (img->fd);
+    {
+      if (qcow2_l2_writeback (s) < 0)
+        g_warning ("%s: mappings written since the last flush are lost", img->path);
+      (void) fdatasync (img->fd);
+    }
   qcow2_free_state (s);
   img->priv = NULL;
 }
