@@ -5,6 +5,12 @@
  * metadata so that a stray concurrent caller cannot corrupt the tables, but
  * requests are not meant to run in parallel on one image.
  *
+ * Writes are durable only once vmm_image_flush returns (the guest's flush
+ * command); a crash before that may lose them, but never damages data
+ * that was flushed: qcow2 metadata is ordered so a crash can only leak
+ * clusters. A qcow2 image left dirty by QEMU's lazy refcounts (or marked
+ * corrupt) opens read-only only; `qemu-img check -r all` repairs it.
+ *
  * Offsets and lengths are in bytes and need no alignment. Data requests
  * return 0 or -errno; -EIO means the image's metadata is unusable for that
  * request (a hostile or corrupted file), never that memory was touched
