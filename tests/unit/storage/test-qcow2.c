@@ -351,6 +351,138 @@ test_compressed (void)
   storage_test_rmdir (dir);
 }
 
+static uint64_t
+qcow2_test_align (uint64_t v, uint64_t a)
+{
+  return (v + a - 1) / a * a;
+}
+
+/* Adds one to a 16-bit refcount in the block at @block. */
+static void
+bump_refcount (const char *path, uint64_t block, uint64_t cluster)
+{
+  uint8_t b[2];
+  unsigned v;
+
+  g_assert_cmpuint (cluster, <, 2048);
+  storage_test_read (path, block + cluster * 2, b, 2);
+  v = (unsigned) ((b[0] << 8) | b[1]) + 1;
+  b[0] = (uint8_t) (v >> 8);
+  b[1] = (uint8_t) v;
+  storage_test_patch (path, block + cluster * 2, b, 2);
+}
+
+/* Takes an internal snapshot the way qemu-img snapshot -c does, by hand:
+ * a copy of the active L1 table, every L2 table and data cluster counted
+ * once more, COPIED flags cleared, and a one-entry snapshot table. The
+ * image has 4 KiB clusters, so all its refcounts are in the first block. */
+static uint64_t
+take_snapshot (const char *path)
+{
+  const uint64_t cs = 4096;
+  uint64_t l1_offset = storage_test_get_be64 (path, 40);
+  uint32_t l1_size = (uint32_t) (storage_test_get_be64 (path, 36) >> 32);
+  uint64_t block = storage_test_get_be64 (path, storage_test_get_be64 (path, 48));
+  uint64_t end;
+  uint8_t entry[48] = { 0 };
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  end = qcow2_test_align ((uint64_t) st.st_size, cs);
+  g_assert_cmpuint (l1_size * 8, <=, cs);
+  for (uint32_t i = 0; i < l1_size; i++)
+    {
+      uint64_t l1e = storage_test_get_be64 (path, l1_offset + i * 8);
+      uint64_t l2 = l1e & 0x00fffffffffffe00ull;
+
+      if (l2 == 0)
+        continue;
+      bump_refcount (path, block, l2 / cs);
+      storage_test_put_be64 (path, l1_offset + i * 8, l2);
+      for (uint64_t j = 0; j < cs / 8; j++)
+        {
+          uint64_t e = storage_test_get_be64 (path, l2 + j * 8);
+
+          if ((e & 0x00fffffffffffe00ull) == 0)
+            continue;
+          bump_refcount (path, block, (e & 0x00fffffffffffe00ull) / cs);
+          storage_test_put_be64 (path, l2 + j * 8, e & ~(1ull << 63));
+        }
+    }
+  /* The snapshot's L1 table (a copy, flags now clear) and its table. */
+  {
+    g_autofree uint8_t *l1 = g_malloc0 (cs);
+
+    storage_test_read (path, l1_offset, l1, l1_size * 8);
+    storage_test_patch (path, end, l1, cs);
+  }
+  bump_refcount (path, block, end / cs);
+  storage_test_put_be64 (path, end + cs, end);
+  storage_test_put_be32 (path, end + cs + 8, l1_size);
+  entry[13] = 1; /* id_str_size */
+  entry[15] = 1; /* name_size */
+  storage_test_patch (path, end + cs + 16, entry, 24);
+  storage_test_patch (path, end + cs + 40, "1s", 2);
+  {
+    g_autofree uint8_t *pad = g_malloc0 (cs - 42);
+
+    storage_test_patch (path, end + cs + 42, pad, cs - 42);
+  }
+  bump_refcount (path, block, end / cs + 1);
+  storage_test_put_be32 (path, 60, 1);
+  storage_test_put_be64 (path, 64, end + cs);
+  return end;
+}
+
+static void
+test_snapshot_cow (void)
+{
+  char *dir = storage_test_dir ();
+  g_autofree char *path = g_build_filename (dir, "snap.qcow2", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  const uint64_t size = 4 << 20;
+  g_autofree uint8_t *expect = g_malloc0 (size);
+  g_autofree uint8_t *snap = NULL;
+  uint64_t snap_l1, active_l1;
+
+  g_assert_true (vmm_image_create_qcow2 (path, size, 4096, NULL, NULL, &error));
+  {
+    g_autoptr(VmmImage) img = vmm_image_open (path, VMM_IMAGE_FORMAT_AUTO, false, &error);
+
+    g_assert_no_error (error);
+    random_io (img, rand, expect, size, 60, 40000);
+  }
+  snap = g_memdup2 (expect, size);
+  snap_l1 = take_snapshot (path);
+  {
+    g_autoptr(VmmImage) img = vmm_image_open (path, VMM_IMAGE_FORMAT_AUTO, false, &error);
+    VmmImageInfo info;
+
+    g_assert_no_error (error);
+    vmm_image_get_info (img, &info);
+    g_assert_cmpuint (info.nb_snapshots, ==, 1);
+    storage_test_assert_clean (img);
+    storage_test_compare (img, expect, size);
+    /* Writes copy the shared L2 tables and clusters. */
+    random_io (img, rand, expect, size, 100, 40000);
+    g_assert_cmpint (vmm_image_flush (img), ==, 0);
+    storage_test_compare (img, expect, size);
+    storage_test_assert_clean (img);
+  }
+  /* The snapshot still holds the old contents: look through its L1. */
+  active_l1 = storage_test_get_be64 (path, 40);
+  storage_test_put_be64 (path, 40, snap_l1);
+  {
+    g_autoptr(VmmImage) img = vmm_image_open (path, VMM_IMAGE_FORMAT_AUTO, true, &error);
+
+    g_assert_no_error (error);
+    storage_test_compare (img, snap, size);
+  }
+  storage_test_put_be64 (path, 40, active_l1);
+  storage_test_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -365,5 +497,6 @@ main (int argc, char **argv)
   g_test_add_func ("/storage/qcow2/backing-v2", test_backing_v2);
   g_test_add_func ("/storage/qcow2/refcount-growth", test_refcount_growth);
   g_test_add_func ("/storage/qcow2/compressed", test_compressed);
+  g_test_add_func ("/storage/qcow2/snapshot-cow", test_snapshot_cow);
   return g_test_run ();
 }
