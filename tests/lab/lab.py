@@ -58,6 +58,13 @@ def _monitor(plan, name):
     return labguest.Qemu(name.split('-', 1)[1])
 
 
+def _last_serial(guest):
+    # Where the guest stopped is the first thing a reader of the verdict
+    # wants; the log has the rest.
+    lines = [line.strip() for _, line in guest.serial if line.strip()]
+    return f'; last serial line: {lines[-1][:160]!r}' if lines else '; no serial output'
+
+
 def check_guest(guest, action, cpus, timeout):
     """Drive one guest through its scenario; raise ScenarioFailed(reason)."""
     deadline = time.monotonic() + timeout
@@ -91,11 +98,11 @@ def check_guest(guest, action, cpus, timeout):
         status = guest.wait(deadline)
     except TimeoutError:
         what = 'after the power-button press' if pressed else f'last marker {last}'
-        raise ScenarioFailed(f'timed out after {timeout} s ({what})') from None
+        raise ScenarioFailed(f'timed out after {timeout} s ({what}){_last_serial(guest)}') from None
     err = guest.stderr[-1] if guest.stderr else ''
     if boots == 0:
         raise ScenarioFailed(f'monitor exited with status {status} before the guest\'s /init ran'
-                             + (f'; stderr: {err}' if err else ''))
+                             + (f'; stderr: {err}' if err else '') + _last_serial(guest))
     if boots < boots_expected:
         raise ScenarioFailed(f'guest booted {boots} time(s), expected {boots_expected}')
     if action == 'powerbutton' and 'POWERBUTTON' not in seen:
@@ -103,7 +110,7 @@ def check_guest(guest, action, cpus, timeout):
                              f' (markers: {" ".join(seen)})')
     if 'POWEROFF' not in seen:
         raise ScenarioFailed(f'monitor exited (status {status}) before the guest powered off'
-                             + (f'; stderr: {err}' if err else ''))
+                             + (f'; stderr: {err}' if err else '') + _last_serial(guest))
     if status != 0:
         raise ScenarioFailed(f'guest powered off but the monitor exited with status {status}'
                              + (f'; stderr: {err}' if err else ''))
@@ -295,7 +302,7 @@ def main():
     args = ap.parse_args()
     try:
         return args.func(args)
-    except labcache.LabError as e:
+    except (labcache.LabError, OSError) as e:
         print(f'lab: {e}', file=sys.stderr)
         if args.cmd == 'test':
             print(f'Bail out! {e}')

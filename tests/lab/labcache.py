@@ -7,6 +7,8 @@ downloads and rebuilds nothing.  Nothing is installed on the host: the kernel
 package is fetched with `apt-get download` and unpacked with `dpkg -x`.
 """
 
+import contextlib
+import fcntl
 import gzip
 import hashlib
 import lzma
@@ -55,6 +57,17 @@ class Cache:
         self._kernel = None
         self._modules = None
 
+    @contextlib.contextmanager
+    def _locked(self):
+        # meson runs the lab groups in parallel and both fill the cache on
+        # a fresh build folder: one downloads, the other waits and reuses.
+        with open(os.path.join(self.root, 'lock'), 'w', encoding='utf-8') as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
     # ---- kernel package -------------------------------------------------
 
     @staticmethod
@@ -85,10 +98,11 @@ class Cache:
             raise LabError(f'cannot resolve the kernel package that {KERNEL_META} depends on')
         dest = os.path.join(self.root, 'kernel', f'{pkg}_{ver}')
         stamp = os.path.join(dest, '.unpacked')
-        if not os.path.exists(stamp):
-            self._download_kernel(pkg, ver, dest)
-            with open(stamp, 'w', encoding='utf-8') as f:
-                f.write(f'{pkg} {ver}\n')
+        with self._locked():
+            if not os.path.exists(stamp):
+                self._download_kernel(pkg, ver, dest)
+                with open(stamp, 'w', encoding='utf-8') as f:
+                    f.write(f'{pkg} {ver}\n')
         self._kernel = dest
         return dest
 
@@ -235,12 +249,18 @@ class Cache:
         digest = hashlib.sha256(blob).hexdigest()[:16]
         out_dir = os.path.join(self.root, 'initramfs')
         os.makedirs(out_dir, exist_ok=True)
-        path = os.path.join(out_dir, f'{kind}-{self.kernel_release()}-{digest}.cpio')
-        if not os.path.exists(path):
-            tmp = path + f'.tmp{os.getpid()}'
-            with open(tmp, 'wb') as f:
-                f.write(blob)
-            os.rename(tmp, path)
+        prefix = f'{kind}-{self.kernel_release()}-'
+        path = os.path.join(out_dir, f'{prefix}{digest}.cpio')
+        with self._locked():
+            if not os.path.exists(path):
+                # Images of an older lab.py or package are stale now.
+                for old in os.listdir(out_dir):
+                    if old.startswith(prefix) and old.endswith('.cpio'):
+                        os.unlink(os.path.join(out_dir, old))
+                tmp = path + f'.tmp{os.getpid()}'
+                with open(tmp, 'wb') as f:
+                    f.write(blob)
+                os.rename(tmp, path)
         return path
 
     def l1_initramfs(self):
