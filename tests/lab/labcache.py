@@ -270,4 +270,5 @@ class Cache:
         sets = list(module_sets)
         if scenario == 'powerbutton' and 'button' not in sets:
             sets.append('button')
-        return self._image('l2-' + scenario, labinit.l2_init(scenario), sets)
+        kind = '+'.join(['l2-' + scenario] + sets)
+        return self._image(kind, labinit.l2_init(scenario), sets)

@@ -7,6 +7,7 @@ protocol lives here and in labguest.py only.
 
 # Markers printed by every L2 guest, in this order:
 #   VIREO-L2-INIT            first line from /init (the benchmark's stop mark)
+#   VIREO-L2-UPTIME s        the guest kernel's clock then (/proc/uptime)
 #   VIREO-L2-NPROC n         busybox nproc (online CPUs in the affinity mask)
 #   VIREO-L2-CMDLINE text    /proc/cmdline
 # then the scenario's own markers; VIREO-L2-ERROR text means the guest
@@ -61,6 +62,7 @@ echo VIREO-L2-INIT
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+echo "VIREO-L2-UPTIME $(cut -d' ' -f1 /proc/uptime)"
 echo "VIREO-L2-NPROC $(nproc)"
 echo "VIREO-L2-CMDLINE $(cat /proc/cmdline)"
 for m in $(cat /etc/modules); do
