@@ -151,16 +151,20 @@ def plan_cases(plan):
             for sid, action, cpus, t in SCENARIOS]
 
 
-def cmd_run_plan(args):
-    """Run every scenario of a plan here; one JSON result line each."""
+def cmd_run_plan(args, prefix=''):
+    """Run every scenario of a plan here; one JSON result line each.
+
+    prefix goes before each progress line (a TAP comment mark when the
+    output is TAP).
+    """
     with open(args.plan, encoding='utf-8') as f:
         plan = json.load(f)
     if not os.path.exists('/dev/kvm'):
-        print('lab: /dev/kvm missing', flush=True)
+        print(f'{prefix}lab: /dev/kvm missing', flush=True)
         return 1
     failed = 0
     for m, sid, action, cpus, t in plan_cases(plan):
-        print(f'lab: {m} {sid}: starting', flush=True)
+        print(f'{prefix}lab: {m} {sid}: starting', flush=True)
         reason, took, log_path = run_scenario(plan, m, sid, action, cpus, t)
         res = {'name': f'{m} {sid}', 'ok': reason is None, 'reason': reason,
                'seconds': round(took, 1), 'log': log_path}
@@ -169,7 +173,7 @@ def cmd_run_plan(args):
             f.flush()
             os.fsync(f.fileno())
         failed += reason is not None
-        print(f'lab: {m} {sid}: {"PASS" if reason is None else "FAIL: " + reason}'
+        print(f'{prefix}lab: {m} {sid}: {"PASS" if reason is None else "FAIL: " + reason}'
               f' ({took:.1f} s)', flush=True)
     return 1 if failed else 0
 
@@ -208,7 +212,7 @@ def cmd_test(args):
     runner = [sys.executable, os.path.abspath(__file__), 'run-plan', plan_path]
     if labl1.hardware_kvm():
         print('# /dev/kvm is hardware virtualization: running the guests directly', flush=True)
-        lab_status = cmd_run_plan(argparse.Namespace(plan=plan_path))
+        lab_status = cmd_run_plan(argparse.Namespace(plan=plan_path), prefix='# ')
         lab_error = None
     else:
         print('# booting L1 (QEMU software emulation) to run the guests', flush=True)

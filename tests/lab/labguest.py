@@ -20,19 +20,10 @@ from labl1 import LineReader
 _MARKER = re.compile(r'VIREO-L2-([A-Z0-9]+)(?: (.*))?$')
 
 
-class Monitor:
-    """How to start a guest under one monitor and press its power button."""
+# A monitor (Qemu, Vireo) knows its name, the command line that boots a
+# guest (argv) and how to press that guest's power button.
 
-    name = None
-
-    def argv(self, kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl):
-        raise NotImplementedError
-
-    def press_power_button(self, guest):
-        raise NotImplementedError
-
-
-class Qemu(Monitor):
+class Qemu:
     def __init__(self, machine='pc'):
         self.machine = machine
         self.name = 'qemu-' + machine
@@ -68,7 +59,7 @@ class Qemu(Monitor):
                         break
 
 
-class Vireo(Monitor):
+class Vireo:
     name = 'vireo'
 
     def __init__(self, exe, power_button_signal=signal.SIGUSR1):
