@@ -11,7 +11,7 @@ build_pkgs="meson ninja-build pkg-config gcc gettext desktop-file-utils
   appstream libglib2.0-dev libglib2.0-bin libgtk-4-dev libadwaita-1-dev
   libspice-client-glib-2.0-dev libspice-server-dev libepoxy-dev
   libvirt-glib-1.0-dev libosinfo-1.0-dev libslirp-dev liburing-dev
-  libusbredirparser-dev osinfo-db"
+  libusbredirparser-dev zlib1g-dev libxml2-dev osinfo-db"
 
 # Test tiers: sanitizers and libFuzzer come with clang; the ui tier needs an X
 # server and a screenshot tool; the lab tier needs QEMU (the test bench, never
