@@ -20,7 +20,10 @@ def main(path):
         lines = []
     for line in lines:
         t = json.loads(line)
-        suites = [s.split(":")[-1] for s in t.get("suite", [])] or ["?"]
+        # Names read "project:suite+suite / test"; the tier is the first
+        # suite that names one (a fuzz target is in both unit and fuzz).
+        head = t["name"].split(" / ")[0]
+        suites = head.split(":", 1)[-1].split("+")
         tier = next((s for s in suites if s in
                      ("unit", "kvm", "lab", "ui", "interop", "data", "fuzz")), suites[0])
         r = t["result"]
