@@ -19,7 +19,7 @@ deps-check:
 	@sh build-aux/install-deps.sh check
 
 $(RUN_DIR)/build.ninja:
-	$(MESON) setup $(RUN_DIR)
+	$(MESON) setup $(RUN_DIR) --buildtype=debugoptimized
 
 build: deps-run $(RUN_DIR)/build.ninja
 	$(MESON) compile -C $(RUN_DIR)
