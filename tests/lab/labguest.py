@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import tempfile
 import subprocess
 import threading
 import time
@@ -80,9 +81,11 @@ class Guest:
     """One running monitor process with its serial console on stdout."""
 
     def __init__(self, monitor, kernel, initrd, append, memory_mb=512, cpus=1,
-                 allow_reboot=False, work_dir='/tmp'):
+                 allow_reboot=False, work_dir=None):
         self.monitor = monitor
         self.append = append
+        # TMPDIR: inside L1 a local tmpfs (sockets do not work over 9p).
+        work_dir = work_dir or tempfile.gettempdir()
         self.ctl = os.path.join(work_dir, f'ctl-{os.getpid()}-{id(self):x}.sock')
         self.argv = monitor.argv(kernel, initrd, append, memory_mb, cpus, allow_reboot, self.ctl)
         self.serial = []       # (seconds since start, line)

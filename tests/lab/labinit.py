@@ -42,14 +42,16 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 host /host ||
 [ -f "/host$job" ] || fail "job file $job not visible on the shared root"
 mount -t proc proc /host/proc &&
 	mount -t sysfs sysfs /host/sys &&
-	mount -t devtmpfs devtmpfs /host/dev &&
-	mount -t tmpfs tmpfs /host/tmp ||
-	fail "mounting proc, sys, dev or tmp inside the shared root failed"
+	mount -t devtmpfs devtmpfs /host/dev ||
+	fail "mounting proc, sys or dev inside the shared root failed"
 mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmpfs /host/dev/shm
 echo VIREO-LAB-BEGIN
-chroot /host /bin/sh "$job"
+# The host's /tmp stays visible: the build folder (and so this job) may be
+# under it, as a clone in /tmp is. Unix sockets do not work over 9p, so the
+# job's own temporary files go to the local tmpfs on /dev/shm.
+TMPDIR=/dev/shm chroot /host /bin/sh "$job"
 echo "VIREO-LAB-EXIT $?"
 sync
 poweroff -f
