@@ -11,24 +11,6 @@
 #include "vireo-library.h"
 #include "test-profile-util.h"
 
-static void
-on_ready_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static OsinfoDb *
 make_os_db (void)
 {
@@ -88,8 +70,8 @@ load_library (GPtrArray **broken)
   VireoLibrary *library = vireo_library_new (store);
 
   vireo_library_set_os_db (library, db);
-  vireo_library_load_async (library, NULL, on_ready_cb, &result);
-  g_assert_true (vireo_library_load_finish (library, wait_for (&result), broken, &error));
+  vireo_library_load_async (library, NULL, test_on_ready_cb, &result);
+  g_assert_true (vireo_library_load_finish (library, test_wait_for (&result), broken, &error));
   g_assert_no_error (error);
   return library;
 }
@@ -187,8 +169,8 @@ test_library_rename_saved (void)
   g_assert_true (vireo_machine_rename (machine, "  New name ", &error));
   g_assert_no_error (error);
   g_assert_cmpstr (vireo_machine_get_name (machine), ==, "New name");
-  vireo_machine_save_async (machine, NULL, on_ready_cb, &result);
-  g_assert_true (vireo_machine_save_finish (machine, wait_for (&result), &error));
+  vireo_machine_save_async (machine, NULL, test_on_ready_cb, &result);
+  g_assert_true (vireo_machine_save_finish (machine, test_wait_for (&result), &error));
   g_assert_no_error (error);
 
   /* Same file (named by UUID), new name inside. */

@@ -18,24 +18,6 @@
 #include "vireo-profile-store.h"
 #include "test-profile-util.h"
 
-static void
-on_ready_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 static GPtrArray *
 load (VireoProfileStore  *store,
       GPtrArray         **broken)
@@ -44,8 +26,8 @@ load (VireoProfileStore  *store,
   g_autoptr(GError) error = NULL;
   GPtrArray *profiles;
 
-  vireo_profile_store_load_async (store, NULL, on_ready_cb, &result);
-  profiles = vireo_profile_store_load_finish (store, wait_for (&result), broken, &error);
+  vireo_profile_store_load_async (store, NULL, test_on_ready_cb, &result);
+  profiles = vireo_profile_store_load_finish (store, test_wait_for (&result), broken, &error);
   g_assert_no_error (error);
   g_assert_nonnull (profiles);
   return profiles;
@@ -119,8 +101,8 @@ test_store_save_load (void)
 
   vireo_profile_store_save (store, full, NULL, &error);
   g_assert_no_error (error);
-  vireo_profile_store_save_async (store, plain, NULL, on_ready_cb, &result);
-  vireo_profile_store_save_finish (store, wait_for (&result), &error);
+  vireo_profile_store_save_async (store, plain, NULL, test_on_ready_cb, &result);
+  vireo_profile_store_save_finish (store, test_wait_for (&result), &error);
   g_assert_no_error (error);
 
   file = vireo_profile_store_get_file (store, full);
@@ -514,8 +496,8 @@ import_async (VireoProfileStore  *store,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  vireo_profile_store_import_async (store, file, NULL, on_ready_cb, &result);
-  return vireo_profile_store_import_finish (store, wait_for (&result), dropped, error);
+  vireo_profile_store_import_async (store, file, NULL, test_on_ready_cb, &result);
+  return vireo_profile_store_import_finish (store, test_wait_for (&result), dropped, error);
 }
 
 static void

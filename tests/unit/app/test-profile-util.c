@@ -95,3 +95,24 @@ test_profile_assert_equal (VireoProfile *a,
 
   g_assert_true (g_date_time_equal (vireo_profile_get_created (a), vireo_profile_get_created (b)));
 }
+
+/* Stores the result of an async call in the GAsyncResult* that user_data
+ * points to, so a test can run the default main context until it is set. */
+void
+test_on_ready_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Iterates the default main context until test_on_ready_cb() filled *slot. */
+GAsyncResult *
+test_wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}

@@ -14,4 +14,9 @@ VireoProfile *test_profile_new_full     (const char   *name);
 void          test_profile_assert_equal (VireoProfile *a,
                                          VireoProfile *b);
 
+void          test_on_ready_cb          (GObject       *object,
+                                         GAsyncResult  *result,
+                                         gpointer       user_data);
+GAsyncResult *test_wait_for             (GAsyncResult **slot);
+
 G_END_DECLS
