@@ -2,7 +2,10 @@
  *
  * The application object: one per process, unique on the session bus so a
  * second `vireo` activates the first. It owns what outlives a window (the
- * settings, later the machine library) and the application-wide actions.
+ * settings and the machine library) and the application-wide actions.
+ *
+ * The library is loaded in worker threads from startup on, so the window
+ * appears at once and fills in when the profiles have been read.
  *
  * app/ holds models only, so the application does not know the window's
  * class: main.c, the composition root, passes the GType in and activation
@@ -22,6 +25,12 @@ struct _VireoApplication
 
   GType           window_type;
   GSettings      *settings;
+  VireoLibrary   *library;
+  GCancellable   *load_cancellable;
+  /* GError: profiles set aside as broken, or the folder that could not
+   * be read, for the window to report. */
+  GPtrArray      *load_problems;
+  guint           library_loaded : 1;
 };
 
 G_DEFINE_FINAL_TYPE (VireoApplication, vireo_application, ADW_TYPE_APPLICATION)
@@ -29,6 +38,7 @@ G_DEFINE_FINAL_TYPE (VireoApplication, vireo_application, ADW_TYPE_APPLICATION)
 enum {
   PROP_0,
   PROP_WINDOW_TYPE,
+  PROP_LIBRARY_LOADED,
   N_PROPS
 };
 
@@ -58,6 +68,78 @@ vireo_application_get_settings (VireoApplication *self)
   g_return_val_if_fail (VIREO_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * vireo_application_get_library:
+ *
+ * Returns: (transfer none): every machine of the user. It exists from
+ *   startup on and fills in asynchronously; see
+ *   #VireoApplication:library-loaded.
+ */
+VireoLibrary *
+vireo_application_get_library (VireoApplication *self)
+{
+  g_return_val_if_fail (VIREO_IS_APPLICATION (self), NULL);
+
+  return self->library;
+}
+
+/**
+ * vireo_application_get_library_loaded:
+ *
+ * Returns: whether the library has been read from disk (successfully or
+ *   not: see vireo_application_get_load_problems())
+ */
+gboolean
+vireo_application_get_library_loaded (VireoApplication *self)
+{
+  g_return_val_if_fail (VIREO_IS_APPLICATION (self), FALSE);
+
+  return self->library_loaded;
+}
+
+/**
+ * vireo_application_get_load_problems:
+ *
+ * Returns: (transfer none) (element-type GError): what went wrong while
+ *   loading the library, as messages for the user: each profile set
+ *   aside as `*.broken`, or the machines folder that could not be read
+ */
+GPtrArray *
+vireo_application_get_load_problems (VireoApplication *self)
+{
+  g_return_val_if_fail (VIREO_IS_APPLICATION (self), NULL);
+
+  return self->load_problems;
+}
+
+static void
+on_library_loaded_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(VireoApplication) self = user_data;
+  g_autoptr(GPtrArray) broken = NULL;
+  GError *error = NULL;
+
+  if (!vireo_library_load_finish (VIREO_LIBRARY (object), result, &broken, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_error_free (error);
+          return;
+        }
+      g_ptr_array_add (self->load_problems, error);
+    }
+  else
+    {
+      for (guint i = 0; i < broken->len; i++)
+        g_ptr_array_add (self->load_problems, g_error_copy (g_ptr_array_index (broken, i)));
+    }
+
+  self->library_loaded = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_LIBRARY_LOADED]);
 }
 
 static void
@@ -109,6 +191,7 @@ static void
 vireo_application_startup (GApplication *app)
 {
   VireoApplication *self = VIREO_APPLICATION (app);
+  g_autoptr(VireoProfileStore) store = NULL;
 
   G_APPLICATION_CLASS (vireo_application_parent_class)->startup (app);
 
@@ -117,6 +200,12 @@ vireo_application_startup (GApplication *app)
                            G_CALLBACK (on_color_scheme_changed_cb), self,
                            G_CONNECT_SWAPPED);
   on_color_scheme_changed_cb (self, "color-scheme", self->settings);
+
+  store = vireo_profile_store_new ();
+  self->library = vireo_library_new (store);
+  self->load_cancellable = g_cancellable_new ();
+  vireo_library_load_async (self->library, self->load_cancellable,
+                            on_library_loaded_cb, g_object_ref (self));
 }
 
 static void
@@ -128,6 +217,8 @@ vireo_application_shutdown (GApplication *app)
    * the last change reaches the backend before the process ends. */
   if (self->settings != NULL)
     g_settings_sync ();
+
+  g_cancellable_cancel (self->load_cancellable);
 
   G_APPLICATION_CLASS (vireo_application_parent_class)->shutdown (app);
 }
@@ -159,6 +250,9 @@ vireo_application_finalize (GObject *object)
   VireoApplication *self = (VireoApplication *)object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->library);
+  g_clear_object (&self->load_cancellable);
+  g_clear_pointer (&self->load_problems, g_ptr_array_unref);
 
   G_OBJECT_CLASS (vireo_application_parent_class)->finalize (object);
 }
@@ -175,6 +269,10 @@ vireo_application_get_property (GObject    *object,
     {
     case PROP_WINDOW_TYPE:
       g_value_set_gtype (value, self->window_type);
+      break;
+
+    case PROP_LIBRARY_LOADED:
+      g_value_set_boolean (value, self->library_loaded);
       break;
 
     default:
@@ -220,6 +318,9 @@ vireo_application_class_init (VireoApplicationClass *klass)
     g_param_spec_gtype ("window-type", NULL, NULL,
                         GTK_TYPE_APPLICATION_WINDOW,
                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_LIBRARY_LOADED] =
+    g_param_spec_boolean ("library-loaded", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -232,6 +333,8 @@ vireo_application_init (VireoApplication *self)
     { NULL }
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
+
+  self->load_problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
 
   g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
