@@ -28,10 +28,16 @@ void     vmm_bus_free     (VmmBus *bus);
 
 /* Ranges may overlap only when their @widths are disjoint: the PC puts the
  * byte-wide reset control register at 0xcf9, inside the dword-only PCI
- * address register at 0xcf8. Registration happens before any vCPU runs, so
- * dispatch needs no lock. Returns -EEXIST on a conflicting range. */
-int      vmm_bus_register (VmmBus *bus, uint64_t base, uint64_t len, unsigned widths,
-                           const VmmBusOps *ops, void *opaque);
+ * address register at 0xcf8. Returns -EEXIST on a conflicting range.
+ *
+ * Ranges come and go while vCPUs run (the guest moves PCI BARs), yet
+ * dispatch takes no lock: it reads an immutable table that registration
+ * replaces whole. An @opaque must therefore outlive the bus, not just its
+ * registration; device models live as long as their machine. */
+int      vmm_bus_register   (VmmBus *bus, uint64_t base, uint64_t len, unsigned widths,
+                             const VmmBusOps *ops, void *opaque);
+/* Removes the range registered at @base for @opaque. Returns 0 or -ENOENT. */
+int      vmm_bus_unregister (VmmBus *bus, uint64_t base, void *opaque);
 
 /* Dispatch one access. Returns FALSE when nothing claims it; an unclaimed
  * read has then been answered with all-ones, as an ISA bus floats high. */

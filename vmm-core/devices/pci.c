@@ -20,6 +20,7 @@ struct _VmmPciBus {
   GMutex lock;
   uint32_t config_address;
   VmmPciDevice *devices[256];
+  VmmBus *pio, *mmio;        /* where BARs are mapped, once registered */
 };
 
 static void
@@ -51,12 +52,18 @@ vmm_pci_device_new (uint16_t vendor, uint16_t device, uint32_t class_code, uint8
   put16 (dev->w1cmask + VMM_PCI_STATUS, STATUS_W1C);
   dev->wmask[VMM_PCI_INTERRUPT_LINE] = 0xff;
   dev->cap_next = CAP_FIRST;
+  for (unsigned i = 0; i < VMM_PCI_BARS; i++)
+    dev->bar_mapped[i] = VMM_PCI_BAR_UNMAPPED;
   return dev;
 }
 
 void
 vmm_pci_device_free (VmmPciDevice *dev)
 {
+  if (dev == NULL)
+    return;
+  if (dev->ops != NULL && dev->ops->destroy != NULL)
+    dev->ops->destroy (dev, dev->opaque);
   g_free (dev);
 }
 
@@ -129,6 +136,18 @@ vmm_pci_device_add_bar (VmmPciDevice *dev, unsigned bar, VmmPciBarKind kind, uin
   return 0;
 }
 
+int
+vmm_pci_device_set_bar_ops (VmmPciDevice *dev, unsigned bar, const VmmBusOps *ops,
+                            unsigned widths, void *opaque)
+{
+  if (bar >= VMM_PCI_BARS || dev->bar_size[bar] == 0 || (widths & VMM_BUS_WANY) == 0)
+    return -EINVAL;
+  dev->bar_ops[bar] = ops;
+  dev->bar_widths[bar] = widths;
+  dev->bar_opaque[bar] = opaque;
+  return 0;
+}
+
 static uint32_t
 get32 (const uint8_t *p)
 {
@@ -176,6 +195,70 @@ vmm_pci_device_add_capability (VmmPciDevice *dev, uint8_t id, unsigned len)
   return (int) off;
 }
 
+static gboolean
+is_upper_half (const VmmPciDevice *dev, unsigned bar)
+{
+  return bar > 0 && dev->bar_size[bar - 1] != 0
+         && (dev->bar_kind[bar - 1] == VMM_PCI_BAR_MEM64
+             || dev->bar_kind[bar - 1] == VMM_PCI_BAR_MEM64_PREFETCH);
+}
+
+/* Where @bar should decode now: the programmed address if the matching
+ * command bit is set and the range is sane (not while the guest sizes it:
+ * an all-ones address wraps or lands on top of the APIC). */
+static uint64_t
+bar_target (const VmmPciDevice *dev, unsigned bar)
+{
+  uint16_t cmd = (uint16_t) (dev->cfg[VMM_PCI_COMMAND] | dev->cfg[VMM_PCI_COMMAND + 1] << 8);
+  uint64_t addr = vmm_pci_device_bar_address (dev, bar);
+  uint64_t size = dev->bar_size[bar];
+  gboolean io = dev->bar_kind[bar] == VMM_PCI_BAR_IO;
+
+  if (!(cmd & (io ? 0x1 : 0x2)) || addr == 0 || addr + size < addr)
+    return VMM_PCI_BAR_UNMAPPED;
+  if (io && addr + size > 0x10000)
+    return VMM_PCI_BAR_UNMAPPED;
+  return addr;
+}
+
+/* Called with the bus lock held after any config write. */
+static void
+update_mappings (VmmPciDevice *dev)
+{
+  VmmPciBus *bus = dev->bus;
+
+  if (bus == NULL)
+    return;
+  for (unsigned bar = 0; bar < VMM_PCI_BARS; bar++)
+    {
+      VmmBus *space;
+      uint64_t want;
+
+      if (dev->bar_size[bar] == 0 || is_upper_half (dev, bar) || dev->bar_ops[bar] == NULL)
+        continue;
+      space = dev->bar_kind[bar] == VMM_PCI_BAR_IO ? bus->pio : bus->mmio;
+      if (space == NULL)
+        continue;
+      want = bar_target (dev, bar);
+      if (want == dev->bar_mapped[bar])
+        continue;
+      if (dev->bar_mapped[bar] != VMM_PCI_BAR_UNMAPPED)
+        vmm_bus_unregister (space, dev->bar_mapped[bar], dev->bar_opaque[bar]);
+      dev->bar_mapped[bar] = VMM_PCI_BAR_UNMAPPED;
+      /* A guest may place a BAR over RAM or another device; it then just
+       * does not decode, as on hardware where the outcome is undefined. */
+      if (want != VMM_PCI_BAR_UNMAPPED
+          && vmm_bus_register (space, want, dev->bar_size[bar], dev->bar_widths[bar],
+                               dev->bar_ops[bar], dev->bar_opaque[bar]) == 0)
+        dev->bar_mapped[bar] = want;
+      else if (want != VMM_PCI_BAR_UNMAPPED)
+        g_debug ("PCI %02x.%x: BAR%u at 0x%" G_GINT64_MODIFIER "x conflicts; not mapped",
+                 dev->devfn >> 3, dev->devfn & 7, bar, want);
+      if (dev->ops != NULL && dev->ops->bar_moved != NULL)
+        dev->ops->bar_moved (dev, bar, dev->bar_mapped[bar], dev->opaque);
+    }
+}
+
 void
 vmm_pci_device_config_read (VmmPciDevice *dev, unsigned offset, uint8_t *data, unsigned len)
 {
@@ -192,6 +275,7 @@ vmm_pci_device_config_write (VmmPciDevice *dev, unsigned offset, const uint8_t *
       dev->cfg[o] = (uint8_t) ((dev->cfg[o] & ~dev->wmask[o]) | (data[i] & dev->wmask[o]));
       dev->cfg[o] &= (uint8_t) ~(data[i] & dev->w1cmask[o]);
     }
+  update_mappings (dev);
   if (dev->ops != NULL && dev->ops->config_written != NULL)
     dev->ops->config_written (dev, offset, len, dev->opaque);
 }
@@ -222,7 +306,111 @@ vmm_pci_bus_add (VmmPciBus *bus, uint8_t devfn, VmmPciDevice *dev)
   if (bus->devices[devfn] != NULL)
     return -EBUSY;
   bus->devices[devfn] = dev;
+  dev->bus = bus;
+  dev->devfn = devfn;
+  memcpy (dev->cfg_reset, dev->cfg, sizeof dev->cfg);
   return 0;
+}
+
+void
+vmm_pci_bus_reset (VmmPciBus *bus)
+{
+  g_mutex_lock (&bus->lock);
+  bus->config_address = 0;
+  for (unsigned i = 0; i < G_N_ELEMENTS (bus->devices); i++)
+    {
+      VmmPciDevice *dev = bus->devices[i];
+      if (dev == NULL)
+        continue;
+      memcpy (dev->cfg, dev->cfg_reset, sizeof dev->cfg);
+      update_mappings (dev);
+      if (dev->ops != NULL && dev->ops->reset != NULL)
+        dev->ops->reset (dev, dev->opaque);
+    }
+  g_mutex_unlock (&bus->lock);
+}
+
+typedef struct {
+  VmmPciDevice *dev;
+  unsigned bar;
+} BarRef;
+
+static gint
+bar_by_size_desc (gconstpointer a, gconstpointer b)
+{
+  const BarRef *x = a, *y = b;
+  uint64_t sx = x->dev->bar_size[x->bar], sy = y->dev->bar_size[y->bar];
+
+  return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+
+static void
+set_bar_address (VmmPciDevice *dev, unsigned bar, uint64_t addr)
+{
+  unsigned off = VMM_PCI_BAR0 + 4 * bar;
+  uint32_t flags = get32 (dev->cfg + off) & (dev->bar_kind[bar] == VMM_PCI_BAR_IO ? 0x3 : 0xf);
+
+  put32 (dev->cfg + off, (uint32_t) addr | flags);
+  if (dev->bar_kind[bar] == VMM_PCI_BAR_MEM64 || dev->bar_kind[bar] == VMM_PCI_BAR_MEM64_PREFETCH)
+    put32 (dev->cfg + off + 4, (uint32_t) (addr >> 32));
+}
+
+int
+vmm_pci_bus_assign_bars (VmmPciBus *bus, uint64_t mmio_base, uint64_t mmio_size,
+                         uint64_t io_base, uint64_t io_size)
+{
+  g_autoptr (GArray) bars = g_array_new (FALSE, FALSE, sizeof (BarRef));
+  uint64_t mmio_next = mmio_base, io_next = io_base;
+  int r = 0;
+
+  g_mutex_lock (&bus->lock);
+  for (unsigned i = 0; i < G_N_ELEMENTS (bus->devices); i++)
+    {
+      VmmPciDevice *dev = bus->devices[i];
+      for (unsigned bar = 0; dev != NULL && bar < VMM_PCI_BARS; bar++)
+        if (dev->bar_size[bar] != 0 && !is_upper_half (dev, bar))
+          g_array_append_val (bars, ((BarRef) { dev, bar }));
+    }
+  g_array_sort (bars, bar_by_size_desc);
+
+  for (guint i = 0; i < bars->len && r == 0; i++)
+    {
+      BarRef *b = &g_array_index (bars, BarRef, i);
+      uint64_t size = b->dev->bar_size[b->bar];
+      gboolean io = b->dev->bar_kind[b->bar] == VMM_PCI_BAR_IO;
+      uint64_t *next = io ? &io_next : &mmio_next;
+      uint64_t end = io ? io_base + io_size : mmio_base + mmio_size;
+      uint64_t addr = (*next + size - 1) & ~(size - 1);
+
+      if (addr < *next || addr + size > end)
+        {
+          r = -ENOSPC;
+          break;
+        }
+      set_bar_address (b->dev, b->bar, addr);
+      *next = addr + size;
+    }
+  for (unsigned i = 0; i < G_N_ELEMENTS (bus->devices) && r == 0; i++)
+    {
+      VmmPciDevice *dev = bus->devices[i];
+      gboolean has_io = FALSE, has_mem = FALSE;
+      uint16_t cmd;
+
+      if (dev == NULL || i == 0)
+        continue;
+      for (unsigned bar = 0; bar < VMM_PCI_BARS; bar++)
+        if (dev->bar_size[bar] != 0)
+          {
+            has_io |= dev->bar_kind[bar] == VMM_PCI_BAR_IO;
+            has_mem |= dev->bar_kind[bar] != VMM_PCI_BAR_IO;
+          }
+      cmd = (uint16_t) (dev->cfg[VMM_PCI_COMMAND] | dev->cfg[VMM_PCI_COMMAND + 1] << 8);
+      cmd |= (has_io ? 0x1 : 0) | (has_mem ? 0x2 : 0) | 0x4;
+      put16 (dev->cfg + VMM_PCI_COMMAND, cmd);
+      update_mappings (dev);
+    }
+  g_mutex_unlock (&bus->lock);
+  return r;
 }
 
 static VmmPciDevice *
@@ -360,6 +548,8 @@ vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
 {
   int r;
 
+  bus->pio = pio;
+  bus->mmio = mmio;
   r = vmm_bus_register (pio, VMM_PORT_PCI_CONFIG, 4, VMM_BUS_W4, &addr_ops, bus);
   if (r == 0)
     r = vmm_bus_register (pio, VMM_PORT_PCI_CONFIG + 4, 4, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4,

@@ -37,10 +37,21 @@ typedef enum {
 
 typedef struct _VmmPciDevice VmmPciDevice;
 
-/* Device hooks. config_written runs after the guest wrote config space
- * (BARs moved, command bits changed), with the bus lock held. */
+#define VMM_PCI_BAR_UNMAPPED    UINT64_MAX
+
+typedef struct _VmmPciBus VmmPciBus;
+
+/* Device hooks, all optional. config_written runs after the guest wrote
+ * config space, with the bus lock held (BAR mappings already updated).
+ * bar_moved tells the device where a BAR now decodes (VMM_PCI_BAR_UNMAPPED
+ * when it stopped decoding), for fast paths keyed on guest addresses such
+ * as ioeventfds. reset runs at a machine reset after config space went back
+ * to its power-on contents. destroy frees what the device hung on @opaque. */
 typedef struct {
   void (*config_written) (VmmPciDevice *dev, unsigned offset, unsigned len, void *opaque);
+  void (*bar_moved)      (VmmPciDevice *dev, unsigned bar, uint64_t addr, void *opaque);
+  void (*reset)          (VmmPciDevice *dev, void *opaque);
+  void (*destroy)        (VmmPciDevice *dev, void *opaque);
 } VmmPciDeviceOps;
 
 /* Config space with per-byte write masks, so that BAR sizing (write all
@@ -52,6 +63,13 @@ struct _VmmPciDevice {
   uint8_t w1cmask[VMM_PCI_CFG_SIZE]; /* bits the guest clears by writing one */
   uint64_t bar_size[VMM_PCI_BARS];
   VmmPciBarKind bar_kind[VMM_PCI_BARS];
+  const VmmBusOps *bar_ops[VMM_PCI_BARS]; /* how a mapped BAR is served */
+  void *bar_opaque[VMM_PCI_BARS];
+  unsigned bar_widths[VMM_PCI_BARS];
+  uint64_t bar_mapped[VMM_PCI_BARS];  /* where it decodes now, or VMM_PCI_BAR_UNMAPPED */
+  uint8_t cfg_reset[VMM_PCI_CFG_SIZE]; /* config space at power-on */
+  VmmPciBus *bus;
+  uint8_t devfn;
   unsigned cap_next;                  /* where the next capability goes */
   unsigned cap_last;                  /* the last capability's offset, 0 if none */
   const VmmPciDeviceOps *ops;
@@ -68,6 +86,10 @@ void          vmm_pci_device_set_ops        (VmmPciDevice *dev, const VmmPciDevi
  * Returns 0 or -EINVAL / -EBUSY. */
 int           vmm_pci_device_add_bar        (VmmPciDevice *dev, unsigned bar, VmmPciBarKind kind,
                                              uint64_t size);
+/* Serves @bar with @ops once the guest maps it (and enables decoding);
+ * @widths as for vmm_bus_register. */
+int           vmm_pci_device_set_bar_ops    (VmmPciDevice *dev, unsigned bar, const VmmBusOps *ops,
+                                             unsigned widths, void *opaque);
 /* The address the guest programmed into @bar (flags masked off). */
 uint64_t      vmm_pci_device_bar_address    (const VmmPciDevice *dev, unsigned bar);
 /* Appends a capability of @len bytes (header included) to the list and
@@ -79,8 +101,6 @@ void          vmm_pci_device_config_read    (VmmPciDevice *dev, unsigned offset,
 void          vmm_pci_device_config_write   (VmmPciDevice *dev, unsigned offset,
                                              const uint8_t *data, unsigned len);
 
-typedef struct _VmmPciBus VmmPciBus;
-
 VmmPciBus    *vmm_pci_bus_new      (void);
 /* Frees the bus and every device on it. */
 void          vmm_pci_bus_free     (VmmPciBus *bus);
@@ -90,6 +110,14 @@ int           vmm_pci_bus_add      (VmmPciBus *bus, uint8_t devfn, VmmPciDevice 
  * on @pio and ECAM at @ecam_base on @mmio. */
 int           vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
                                     uint64_t ecam_base, uint64_t ecam_size);
+/* Power-on state for every device: config space restored, BARs unmapped,
+ * then each device's reset hook. */
+void          vmm_pci_bus_reset    (VmmPciBus *bus);
+/* Programs every BAR from the given windows and enables decoding and bus
+ * mastering, as firmware would, for guests booted without firmware. Large
+ * BARs first so that natural alignment wastes little. Returns 0 or -ENOSPC. */
+int           vmm_pci_bus_assign_bars (VmmPciBus *bus, uint64_t mmio_base, uint64_t mmio_size,
+                                       uint64_t io_base, uint64_t io_size);
 /* A config cycle to bus 0, as the host bridge would route it. Absent
  * functions read all-ones and ignore writes. */
 void          vmm_pci_bus_config_read  (VmmPciBus *bus, uint8_t busnr, uint8_t devfn,

@@ -1,0 +1,41 @@
+/* platform.h: what the machine offers a PCI device model beyond its
+ * registers: guest RAM, interrupt lines, MSI delivery and the KVM fast
+ * paths (irqfd, ioeventfd).
+ *
+ * The machine implements these on its KVM VM; unit tests implement them in
+ * memory, so device models and transports run without KVM. Every op may be
+ * called from any thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "guest-mem.h"
+
+#include <glib.h>
+#include <stdint.h>
+
+typedef struct {
+  /* Drives an interrupt line (an IOAPIC GSI) to @level. */
+  void (*set_irq)           (void *opaque, unsigned gsi, gboolean level);
+  /* Delivers one MSI now. */
+  void (*signal_msi)        (void *opaque, uint64_t addr, uint32_t data);
+  /* Routes a GSI to an MSI message: @gsi < 0 allocates one. Returns the
+   * GSI or -errno (-ENOSYS where the platform has no routing: then use
+   * signal_msi). */
+  int  (*msi_route)         (void *opaque, int gsi, uint64_t addr, uint32_t data);
+  void (*msi_route_release) (void *opaque, int gsi);
+  /* Makes a write to eventfd @fd raise @gsi inside the kernel. */
+  int  (*irqfd)             (void *opaque, int gsi, int fd, gboolean assign);
+  /* Makes a guest write of @len bytes at @addr (port I/O when @pio)
+   * signal eventfd @fd instead of exiting to the monitor. -ENOSYS when
+   * unavailable: the device then sees the write on its bus ops. */
+  int  (*ioeventfd)         (void *opaque, gboolean pio, uint64_t addr, unsigned len,
+                             int fd, gboolean assign);
+} VmmPlatformOps;
+
+typedef struct {
+  const VmmPlatformOps *ops;
+  void *opaque;
+  VmmGuestMem mem;
+} VmmPlatform;
