@@ -287,6 +287,18 @@ vmm_image_get_path (VmmImage *img)
   return img->path;
 }
 
+int
+vmm_image_get_fd (VmmImage *img)
+{
+  return img->fd;
+}
+
+VmmImageFormat
+vmm_image_get_format (VmmImage *img)
+{
+  return img->format;
+}
+
 VmmImage *
 vmm_image_get_backing (VmmImage *img)
 {

@@ -90,6 +90,11 @@ int             vmm_image_write_zeroes    (VmmImage *img, uint64_t offset, uint6
 uint64_t        vmm_image_get_size        (VmmImage *img);
 bool            vmm_image_is_read_only    (VmmImage *img);
 const char     *vmm_image_get_path        (VmmImage *img);
+/* The image file's descriptor, owned by the image (for I/O engines that
+ * submit requests themselves). For a raw image the guest's bytes are at
+ * the same offsets in it; for qcow2 only vmm_image_read/write know where. */
+int             vmm_image_get_fd          (VmmImage *img);
+VmmImageFormat  vmm_image_get_format      (VmmImage *img);
 VmmImage       *vmm_image_get_backing     (VmmImage *img);
 void            vmm_image_get_info        (VmmImage *img, VmmImageInfo *info);
 /* Verifies the image's metadata; @report (may be NULL) gets one line per
