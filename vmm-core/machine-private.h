@@ -14,10 +14,17 @@
 #include "devices/reset-control.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "platform.h"
 #include "x86/bzimage.h"
 
 #include <linux/kvm.h>
 #include <pthread.h>
+
+typedef struct {
+  gboolean used;
+  uint64_t addr;
+  uint32_t data;
+} VmmMsiRoute;
 
 typedef struct {
   VmmMachine *machine;
@@ -68,6 +75,11 @@ struct _VmmMachine {
   uint64_t ram_size;
   uint64_t lowmem_size;
 
+  /* What PCI device models get: guest RAM, interrupts, KVM fast paths. */
+  VmmPlatform platform;
+  GMutex route_lock;
+  VmmMsiRoute *msi_routes;   /* indexed by GSI */
+
   VmmBus *pio, *mmio;
   VmmSerial *serial;
   VmmI8042 *i8042;
@@ -96,6 +108,11 @@ struct _VmmMachine {
 gboolean vmm_vm_create       (VmmMachine *m, GError **error);
 void     vmm_vm_destroy      (VmmMachine *m);
 void     vmm_vm_set_irq      (void *opaque, unsigned gsi, gboolean level);
+
+/* vm-platform.c */
+void     vmm_vm_platform_init    (VmmMachine *m);
+gboolean vmm_vm_platform_add_ram (VmmMachine *m, GError **error);
+void     vmm_vm_platform_clear   (VmmMachine *m);
 
 /* vcpu.c */
 gboolean vmm_vcpus_create    (VmmMachine *m, GError **error);

@@ -149,6 +149,24 @@ reset_devices (VmmMachine *m)
   vmm_reset_control_reset (m->reset_control);
 }
 
+/* Linux booted directly finds its PCI devices as firmware would leave
+ * them: BARs assigned inside the host bridge's windows, decoding on. Done
+ * after the VM exists, since mapping a BAR wires its ioeventfds into it. */
+static gboolean
+power_on_pci (VmmMachine *m, GError **error)
+{
+  int r = vmm_pci_bus_assign_bars (m->pci, VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE,
+                                   VMM_PCI_IO_BASE, VMM_PCI_IO_SIZE);
+
+  if (r < 0)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "The machine's PCI devices do not fit its address space");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 alloc_ram (VmmMachine *m, GError **error)
 {
@@ -232,13 +250,17 @@ static gboolean
 rebuild (VmmMachine *m, GError **error)
 {
   vmm_vcpus_destroy (m);
+  /* PCI devices stop touching guest RAM (and drop their irqfds and
+   * ioeventfds) while the old VM still exists, before RAM is wiped. */
+  vmm_pci_bus_reset (m->pci);
   vmm_vm_destroy (m);
   reset_devices (m);
   /* Fresh zero pages, as after power-on, without unmapping. */
   if (m->vm_dirty)
     madvise (m->ram, m->ram_size, MADV_DONTNEED);
   m->vm_dirty = FALSE;
-  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !vmm_vcpus_create (m, error))
+  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !power_on_pci (m, error)
+      || !vmm_vcpus_create (m, error))
     return FALSE;
   return TRUE;
 }
@@ -434,6 +456,7 @@ vmm_machine_new (const VmmConfig *config, GError **error)
     return NULL;
 
   m = g_new0 (VmmMachine, 1);
+  vmm_vm_platform_init (m);
   g_mutex_init (&m->lock);
   g_cond_init (&m->cond);
   g_rw_lock_init (&m->vm_lock);
@@ -467,9 +490,10 @@ vmm_machine_new (const VmmConfig *config, GError **error)
                    "This host's KVM runs at most %d vCPUs per machine", m->kvm.max_vcpus);
       return NULL;
     }
-  if (!alloc_ram (m, error) || !create_devices (m, error))
+  if (!alloc_ram (m, error) || !vmm_vm_platform_add_ram (m, error) || !create_devices (m, error))
     return NULL;
-  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !vmm_vcpus_create (m, error))
+  if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !power_on_pci (m, error)
+      || !vmm_vcpus_create (m, error))
     return NULL;
 
   m->control_thread = g_thread_try_new ("vmm-control", control_thread, m, error);
@@ -603,8 +627,11 @@ vmm_machine_free (VmmMachine *m)
       vmm_vcpus_stop (m);
       vmm_vcpus_destroy (m);
     }
-  vmm_vm_destroy (m);
+  /* PCI devices first: their I/O threads may still complete requests
+   * into guest RAM and raise interrupts on the VM. */
   vmm_pci_bus_free (m->pci);
+  vmm_vm_destroy (m);
+  vmm_vm_platform_clear (m);
   vmm_reset_control_free (m->reset_control);
   vmm_pm_free (m->pm);
   vmm_rtc_free (m->rtc);

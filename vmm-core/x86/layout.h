@@ -27,6 +27,9 @@
 #define VMM_PCI_MMIO32_BASE     0xc0000000ULL   /* 32-bit BAR window */
 #define VMM_PCI_MMIO32_SIZE     0x3ec00000ULL   /* up to the IOAPIC */
 #define VMM_PCI_MMIO64_SIZE     0x800000000ULL  /* 32 GiB above RAM for 64-bit BARs */
+/* I/O BARs go above the legacy ports and the PM block. */
+#define VMM_PCI_IO_BASE         0xc000ULL
+#define VMM_PCI_IO_SIZE         0x4000ULL
 #define VMM_IOAPIC_BASE         0xfec00000ULL
 #define VMM_LAPIC_BASE          0xfee00000ULL
 
