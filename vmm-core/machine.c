@@ -11,6 +11,7 @@
 #include "machine-private.h"
 #include "cmdline.h"
 #include "devices/pci-host.h"
+#include "x86/acpi.h"
 #include "x86/e820.h"
 #include "x86/layout.h"
 
@@ -115,6 +116,7 @@ create_devices (VmmMachine *m, GError **error)
   m->pm = vmm_pm_new (&sci, NULL, NULL, guest_poweroff, m);
   m->reset_control = vmm_reset_control_new (guest_reset, m);
   m->pci = vmm_pci_bus_new ();
+  vmm_pci_bus_set_intx_route (m->pci, vmm_acpi_pci_gsi);
   set_cmos_memory (m);
 
   r = vmm_serial_register (m->serial, m->pio, VMM_PORT_COM1);

@@ -21,6 +21,7 @@ struct _VmmPciBus {
   uint32_t config_address;
   VmmPciDevice *devices[256];
   VmmBus *pio, *mmio;        /* where BARs are mapped, once registered */
+  VmmPciIntxRoute intx_route;
 };
 
 static void
@@ -54,6 +55,7 @@ vmm_pci_device_new (uint16_t vendor, uint16_t device, uint32_t class_code, uint8
   dev->cap_next = CAP_FIRST;
   for (unsigned i = 0; i < VMM_PCI_BARS; i++)
     dev->bar_mapped[i] = VMM_PCI_BAR_UNMAPPED;
+  dev->intx_gsi = -1;
   return dev;
 }
 
@@ -300,14 +302,29 @@ vmm_pci_bus_free (VmmPciBus *bus)
   g_free (bus);
 }
 
+void
+vmm_pci_bus_set_intx_route (VmmPciBus *bus, VmmPciIntxRoute route)
+{
+  bus->intx_route = route;
+}
+
 int
 vmm_pci_bus_add (VmmPciBus *bus, uint8_t devfn, VmmPciDevice *dev)
 {
+  unsigned pin;
+
   if (bus->devices[devfn] != NULL)
     return -EBUSY;
   bus->devices[devfn] = dev;
   dev->bus = bus;
   dev->devfn = devfn;
+  pin = dev->cfg[VMM_PCI_INTERRUPT_PIN];
+  if (bus->intx_route != NULL && pin >= 1 && pin <= 4)
+    {
+      dev->intx_gsi = (int) bus->intx_route (devfn >> 3, pin - 1u);
+      /* What firmware would write: the line, for drivers that look. */
+      dev->cfg[VMM_PCI_INTERRUPT_LINE] = (uint8_t) dev->intx_gsi;
+    }
   memcpy (dev->cfg_reset, dev->cfg, sizeof dev->cfg);
   return 0;
 }

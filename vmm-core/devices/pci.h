@@ -70,6 +70,7 @@ struct _VmmPciDevice {
   uint8_t cfg_reset[VMM_PCI_CFG_SIZE]; /* config space at power-on */
   VmmPciBus *bus;
   uint8_t devfn;
+  int intx_gsi;                       /* where INTx# goes once on a bus, or -1 */
   unsigned cap_next;                  /* where the next capability goes */
   unsigned cap_last;                  /* the last capability's offset, 0 if none */
   const VmmPciDeviceOps *ops;
@@ -104,7 +105,12 @@ void          vmm_pci_device_config_write   (VmmPciDevice *dev, unsigned offset,
 VmmPciBus    *vmm_pci_bus_new      (void);
 /* Frees the bus and every device on it. */
 void          vmm_pci_bus_free     (VmmPciBus *bus);
-/* The bus takes ownership of @dev. Returns -EBUSY if @devfn is taken. */
+/* How the board wires INTx: the GSI of @pin (0 = INTA#) of @slot. Set it
+ * before adding devices; the same mapping must be in the ACPI _PRT. */
+typedef unsigned (*VmmPciIntxRoute) (unsigned slot, unsigned pin);
+void          vmm_pci_bus_set_intx_route (VmmPciBus *bus, VmmPciIntxRoute route);
+/* The bus takes ownership of @dev and sets dev->intx_gsi from the
+ * interrupt pin in its config space. Returns -EBUSY if @devfn is taken. */
 int           vmm_pci_bus_add      (VmmPciBus *bus, uint8_t devfn, VmmPciDevice *dev);
 /* Registers CONFIG_ADDRESS (0xcf8, dword only), CONFIG_DATA (0xcfc-0xcff)
  * on @pio and ECAM at @ecam_base on @mmio. */

@@ -68,8 +68,6 @@ struct _VmmVirtio {
   VmmVirtioDeviceDesc desc;
   VmmMsix *msix;
   VmmIoLoop *loop;
-  unsigned intx_gsi;
-  gboolean intx_valid;
 
   GMutex lock;             /* the registers below */
   uint32_t dfselect, gfselect;
@@ -101,8 +99,8 @@ raise_interrupt (VmmVirtio *vio, uint16_t vector, int isr_bit)
       return;
     }
   g_atomic_int_or (&vio->isr, isr_bit);
-  if (vio->intx_valid && ops->set_irq != NULL)
-    ops->set_irq (vio->platform->opaque, vio->intx_gsi, TRUE);
+  if (vio->pci->intx_gsi >= 0 && ops->set_irq != NULL)
+    ops->set_irq (vio->platform->opaque, (unsigned) vio->pci->intx_gsi, TRUE);
 }
 
 static void
@@ -217,8 +215,8 @@ device_reset (VmmVirtio *vio)
   vio->queue_sel = 0;
   g_mutex_unlock (&vio->lock);
   g_atomic_int_set (&vio->isr, 0);
-  if (vio->intx_valid && ops->set_irq != NULL)
-    ops->set_irq (vio->platform->opaque, vio->intx_gsi, FALSE);
+  if (vio->pci->intx_gsi >= 0 && ops->set_irq != NULL)
+    ops->set_irq (vio->platform->opaque, (unsigned) vio->pci->intx_gsi, FALSE);
 }
 
 /* The driver set DRIVER_OK. */
@@ -424,8 +422,8 @@ bar_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
       memset (data, 0, len);
       if (offset == ISR_OFF)
         data[0] = (uint8_t) isr;
-      if (vio->intx_valid && ops->set_irq != NULL)
-        ops->set_irq (vio->platform->opaque, vio->intx_gsi, FALSE);
+      if (vio->pci->intx_gsi >= 0 && ops->set_irq != NULL)
+        ops->set_irq (vio->platform->opaque, (unsigned) vio->pci->intx_gsi, FALSE);
     }
   else if (offset >= DEVICE_OFF && offset - DEVICE_OFF < vio->desc.config_size
            && len <= vio->desc.config_size - (offset - DEVICE_OFF))
@@ -640,13 +638,6 @@ fail:
   g_free (vio);
   vmm_pci_device_free (dev);
   return NULL;
-}
-
-void
-vmm_virtio_pci_set_intx (VmmVirtio *vio, unsigned gsi)
-{
-  vio->intx_gsi = gsi;
-  vio->intx_valid = TRUE;
 }
 
 VmmVirtqueue *

@@ -69,9 +69,6 @@ typedef struct {
 VmmPciDevice *vmm_virtio_pci_new (VmmPlatform *platform, const VmmVirtioDeviceDesc *desc,
                                   VmmVirtio **out_vio, GError **error);
 
-/* The IOAPIC GSI of the function's INTA#, for drivers without MSI-X. */
-void vmm_virtio_pci_set_intx (VmmVirtio *vio, unsigned gsi);
-
 /* For device models. */
 VmmVirtqueue      *vmm_virtio_queue          (VmmVirtio *vio, unsigned index);
 const VmmGuestMem *vmm_virtio_guest_mem      (VmmVirtio *vio);

@@ -81,7 +81,8 @@ vtd_new (const VmmVirtioDeviceDesc *desc)
   vtd->pci = vmm_virtio_pci_new (&vtd->platform, desc, &vtd->vio, &error);
   g_assert_no_error (error);
   g_assert_nonnull (vtd->pci);
-  vmm_virtio_pci_set_intx (vtd->vio, 16);
+  /* What a bus would set from the interrupt pin. */
+  vtd->pci->intx_gsi = 16;
   vtd->n_queues = desc->n_queues;
   return vtd;
 }
