@@ -51,6 +51,8 @@ typedef enum {
 struct _VmmMachine {
   /* Configuration. */
   char *kernel_path, *initrd_path, *cmdline, *realmode_path;
+  VmmDiskConfig disks[VMM_DISKS_MAX];   /* strings owned by the machine */
+  unsigned n_disks;
   uint64_t memory;
   unsigned n_cpus;
   VmmSerialSink serial_sink;

@@ -11,6 +11,8 @@
 #include "machine-private.h"
 #include "cmdline.h"
 #include "devices/pci-host.h"
+#include "block/virtio-blk.h"
+#include "storage/image.h"
 #include "x86/acpi.h"
 #include "x86/e820.h"
 #include "x86/layout.h"
@@ -99,6 +101,55 @@ set_cmos_memory (VmmMachine *m)
   vmm_rtc_set_nvram (m->rtc, 0x5d, (uint8_t) (above_4g >> 16));
 }
 
+/* PCI slots: 0 is the host bridge; devices follow in a fixed order so that
+ * a machine's guest sees the same topology at every boot. */
+#define SLOT_FIRST_DISK 1
+
+static gboolean
+add_disk (VmmMachine *m, unsigned i, GError **error)
+{
+  const VmmDiskConfig *d = &m->disks[i];
+  VmmImageFormat format = VMM_IMAGE_FORMAT_AUTO;
+  VmmVirtioBlkConfig cfg = {
+    .num_queues = m->n_cpus,
+    .read_only = d->read_only,
+    .serial = d->serial,
+  };
+  g_autoptr(GError) local = NULL;
+  VmmPciDevice *dev;
+  VmmImage *img;
+  int r;
+
+  if (d->format != NULL && !vmm_image_format_parse (d->format, &format))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK,
+                   "Disk “%s”: unknown format “%s” (use raw or qcow2)", d->path, d->format);
+      return FALSE;
+    }
+  img = vmm_image_open (d->path, format, d->read_only, &local);
+  if (img == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
+      return FALSE;
+    }
+  dev = vmm_virtio_blk_new (&m->platform, img, &cfg, &local);
+  if (dev == NULL)
+    {
+      vmm_image_close (img);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
+      return FALSE;
+    }
+  r = vmm_pci_bus_add (m->pci, VMM_PCI_DEVFN (SLOT_FIRST_DISK + i, 0), dev);
+  if (r < 0)
+    {
+      vmm_pci_device_free (dev);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
+                   "Disk “%s”: no PCI slot: %s", d->path, g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 create_devices (VmmMachine *m, GError **error)
 {
@@ -138,6 +189,9 @@ create_devices (VmmMachine *m, GError **error)
                    "Setting up the machine's devices failed: %s", g_strerror (-r));
       return FALSE;
     }
+  for (unsigned i = 0; i < m->n_disks; i++)
+    if (!add_disk (m, i, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -244,6 +298,18 @@ validate_config (const VmmConfig *config, GError **error)
                    "A real-mode guest program runs on one CPU");
       return FALSE;
     }
+  if (config->n_disks > VMM_DISKS_MAX)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "A machine has at most %d disks", VMM_DISKS_MAX);
+      return FALSE;
+    }
+  for (unsigned i = 0; i < config->n_disks; i++)
+    if (config->disks[i].path == NULL)
+      {
+        g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "Disk %u has no file", i + 1);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -468,6 +534,14 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->initrd_path = g_strdup (config->initrd_path);
   m->cmdline = g_strdup (config->cmdline);
   m->realmode_path = g_strdup (config->realmode_image_path);
+  m->n_disks = config->n_disks;
+  for (unsigned i = 0; i < m->n_disks; i++)
+    {
+      m->disks[i] = config->disks[i];
+      m->disks[i].path = g_strdup (config->disks[i].path);
+      m->disks[i].format = g_strdup (config->disks[i].format);
+      m->disks[i].serial = g_strdup (config->disks[i].serial);
+    }
   m->memory = config->memory;
   m->n_cpus = config->cpus;
   m->serial_sink = config->serial_sink;
@@ -652,6 +726,12 @@ vmm_machine_free (VmmMachine *m)
   g_free (m->initrd_path);
   g_free (m->cmdline);
   g_free (m->realmode_path);
+  for (unsigned i = 0; i < m->n_disks; i++)
+    {
+      g_free ((char *) m->disks[i].path);
+      g_free ((char *) m->disks[i].format);
+      g_free ((char *) m->disks[i].serial);
+    }
   g_clear_error (&m->start_error);
   g_rw_lock_clear (&m->vm_lock);
   g_cond_clear (&m->cond);

@@ -38,6 +38,7 @@ typedef enum {
   VMM_ERROR_CMDLINE,            /* the command line is too long */
   VMM_ERROR_NO_MEMORY,          /* guest RAM could not be allocated */
   VMM_ERROR_BAD_STATE,          /* the request does not fit the machine's state */
+  VMM_ERROR_DISK,               /* a disk image is missing, locked, or not an image */
 } VmmError;
 
 typedef enum {
@@ -55,6 +56,16 @@ typedef void (*VmmSerialSink) (const uint8_t *data, size_t len, gpointer user_da
 /* Called on a monitor thread after the machine changed state. Reboots show
  * no state change (the machine stays running). */
 typedef void (*VmmStateNotify) (VmmMachine *machine, VmmState state, gpointer user_data);
+
+#define VMM_DISKS_MAX    8
+
+/* A virtio-blk disk. */
+typedef struct {
+  const char *path;             /* raw or qcow2 image */
+  const char *format;           /* "raw", "qcow2", or NULL to probe (see vireo-vmm --help) */
+  gboolean read_only;           /* also when the file cannot be written */
+  const char *serial;           /* what the guest reads as the disk's serial, or NULL */
+} VmmDiskConfig;
 
 #define VMM_MEMORY_MIN   (16ULL << 20)
 #define VMM_MEMORY_MAX   (1ULL << 40)
@@ -76,6 +87,9 @@ typedef struct {
    * 16-bit real-mode program, loaded at 0x10000 and entered at
    * 1000:0000 with one vCPU. kernel_path must then be NULL. */
   const char *realmode_image_path;
+  /* Disks, in the order the guest enumerates them (vda, vdb, ...). */
+  VmmDiskConfig disks[VMM_DISKS_MAX];
+  unsigned n_disks;
 } VmmConfig;
 
 /* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */

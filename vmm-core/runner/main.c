@@ -237,11 +237,49 @@ leave_raw_mode (Runner *r)
   r->raw_tty = FALSE;
 }
 
+/* FILE[,format=raw|qcow2][,readonly][,serial=TEXT] */
+static gboolean
+parse_disk (const char *spec, VmmDiskConfig *disk, GStrv *owned, char **why)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+
+  memset (disk, 0, sizeof *disk);
+  if (parts[0] == NULL || parts[0][0] == '\0')
+    {
+      *why = g_strdup_printf ("--disk “%s” names no file", spec);
+      return FALSE;
+    }
+  for (unsigned i = 1; parts[i] != NULL; i++)
+    {
+      const char *p = parts[i];
+      if (strcmp (p, "readonly") == 0)
+        disk->read_only = TRUE;
+      else if (g_str_has_prefix (p, "format=")
+               && (strcmp (p + 7, "raw") == 0 || strcmp (p + 7, "qcow2") == 0))
+        disk->format = p + 7;
+      else if (g_str_has_prefix (p, "serial="))
+        disk->serial = p + 7;
+      else
+        {
+          *why = g_strdup_printf ("--disk: unknown option “%s” (use format=raw|qcow2, readonly, serial=TEXT)", p);
+          return FALSE;
+        }
+    }
+  if (disk->format == NULL)
+    fprintf (stderr, "vireo-vmm: %s: no format= given, probing it; give format=raw for disks "
+             "a guest writes raw, or a guest could make it look like a qcow2 image\n", parts[0]);
+  disk->path = parts[0];
+  *owned = g_steal_pointer (&parts);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
+  g_auto(GStrv) disks = NULL;
+  g_autoptr(GPtrArray) disk_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   int cpus = 1;
   GOptionEntry entries[] = {
     { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &kernel, "Linux kernel (bzImage) to boot", "FILE" },
@@ -249,6 +287,8 @@ main (int argc, char **argv)
     { "append", 0, 0, G_OPTION_ARG_STRING, &append, "Kernel command line", "\"...\"" },
     { "memory", 0, 0, G_OPTION_ARG_STRING, &memory, "Guest memory, e.g. 512M or 1G (default 512M)", "SIZE" },
     { "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Number of vCPUs (default 1)", "N" },
+    { "disk", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &disks,
+      "A virtio disk (repeatable): raw or qcow2 image", "FILE[,format=raw|qcow2][,readonly][,serial=S]" },
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes: stdio (default) or file:PATH", "stdio|file:PATH" },
     { "realmode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &realmode,
       "A raw real-mode program instead of a kernel (for testing the monitor)", "FILE" },
@@ -293,6 +333,17 @@ main (int argc, char **argv)
   if (cpus < 1)
     return bad_input ("--cpus must be at least 1");
   config.cpus = (unsigned) cpus;
+  for (unsigned i = 0; disks != NULL && disks[i] != NULL; i++)
+    {
+      g_autofree char *why = NULL;
+      GStrv parts = NULL;
+      if (i == VMM_DISKS_MAX)
+        return bad_input ("too many --disk options (at most 8)");
+      if (!parse_disk (disks[i], &config.disks[i], &parts, &why))
+        return bad_input (why);
+      g_ptr_array_add (disk_parts, parts);
+      config.n_disks = i + 1;
+    }
 
   if (serial != NULL && g_str_has_prefix (serial, "file:"))
     {

@@ -70,6 +70,26 @@ test_bad_input (void)
   expect_bad_input ((const char *const[]) { "--kernel", kernel, "--memory", "32M", "--initrd", big, NULL },
                     big);
 
+  {
+    g_autofree char *missing = g_strdup ("/nonexistent/disk.img,format=raw");
+    g_autofree char *not_qcow2 = g_strconcat (text, ",format=qcow2", NULL);
+    const char *nine[21] = { "--kernel", kernel };
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", missing, NULL },
+                      "Disk “/nonexistent/disk.img”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", "d.img,bogus", NULL },
+                      "unknown option “bogus”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", ",format=raw", NULL },
+                      "names no file");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", not_qcow2, NULL },
+                      text);
+    for (unsigned i = 0; i < 9; i++)
+      {
+        nine[2 + 2 * i] = "--disk";
+        nine[3 + 2 * i] = missing;
+      }
+    expect_bad_input (nine, "too many --disk");
+  }
+
   g_unlink (kernel);
   g_unlink (text);
   g_unlink (big);
