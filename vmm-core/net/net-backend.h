@@ -70,6 +70,10 @@ struct _VmmNetBackend {
    * ICMP checksums (it builds them itself), so the NIC may tell the guest
    * not to verify them again. */
   gboolean rx_csum_valid;
+  /* The back-end takes an IPv4 TCP packet larger than the link's MTU as
+   * it is (a TSO frame from the guest, checksum completed) and segments
+   * or streams it itself, so the NIC may offer TCP segmentation offload. */
+  gboolean tx_tso4;
 };
 
 /* Sends one frame from the guest: the concatenation of @iov. Returns 0 or

@@ -607,6 +607,10 @@ vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error)
   s->parent.ops = &slirp_backend_ops;
   /* slirp computes every checksum of the packets it builds. */
   s->parent.rx_csum_valid = TRUE;
+  /* slirp's IPv4 input has no MTU check: a whole TSO segment becomes
+   * bytes on the host socket. (Its IPv6 input refuses packets over the
+   * MTU, hence no TSO6.) */
+  s->parent.tx_tso4 = TRUE;
   s->wakefd = -1;
   g_mutex_init (&s->lock);
   g_mutex_init (&s->peer_lock);

@@ -3,7 +3,10 @@
  * Transmit runs on the device's I/O thread: pop a chain, check its
  * header, hand the frame behind it to the back-end, give the chain back.
  * When the back-end is full the frames stay in the guest's ring (the
- * back-end calls tx_resume later) rather than being dropped.
+ * back-end calls tx_resume later) rather than being dropped. The driver
+ * may leave TCP/UDP checksums to us (CSUM), and, when the back-end takes
+ * them, whole TSO frames of up to 64 KiB (HOST_TSO4): one frame instead
+ * of forty-five is most of the cost of a guest upload.
  *
  * Receive runs on the back-end's thread: a frame is copied straight into
  * the guest's receive buffers. Chains taken from the ring but not used
@@ -20,6 +23,7 @@
 #include "virtio/iov.h"
 #include "vireo-vmm.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -27,7 +31,8 @@
 #include <unistd.h>
 
 #define OFFERED_FEATURES ((1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) \
-                          | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
+                          | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) \
+                          | (1ULL << VIRTIO_NET_F_CSUM))
 
 struct _VmmVirtioNet {
   VmmNetBackend *backend;
@@ -51,7 +56,10 @@ struct _VmmVirtioNet {
   gboolean tx_running;
   int resumefd;               /* the back-end has room again */
   gboolean resume_watched;
+  gboolean tx_csum;           /* the driver may leave checksums to us */
+  gboolean tx_tso4;           /* ... and hand us TSO frames */
   struct iovec *tx_iov;
+  uint8_t *tx_buf;            /* a frame whose checksum we complete */
 
   VmmVirtioNetStats stats;    /* updated with atomics */
 };
@@ -64,12 +72,51 @@ count (uint64_t *counter)
 
 /* ---- transmit ----------------------------------------------------------- */
 
+/* The Internet checksum (RFC 1071) of @len bytes. */
+static uint16_t
+inet_csum (const uint8_t *p, size_t len)
+{
+  uint64_t sum = 0;
+
+  for (size_t i = 0; i + 1 < len; i += 2)
+    sum += (uint32_t) (p[i] << 8 | p[i + 1]);
+  if (len & 1)
+    sum += (uint32_t) p[len - 1] << 8;
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t) ~sum;
+}
+
+/* Completes a partial checksum (NEEDS_CSUM): the driver put the
+ * pseudo-header sum at csum_start + csum_offset and left the rest to us.
+ * Works on a copy: guest memory may change under us, and is not ours to
+ * write. Returns FALSE when the offsets lie outside the frame. */
+static gboolean
+complete_csum (VmmVirtioNet *net, const VmmVirtqElem *elem, size_t frame_len,
+               const struct virtio_net_hdr *hdr)
+{
+  size_t start = le16toh (hdr->csum_start), field = start + le16toh (hdr->csum_offset);
+  uint16_t sum;
+
+  if (field + 2 > frame_len)
+    return FALSE;
+  vmm_iov_to_buf (elem->iov, elem->n_out, VMM_VIRTIO_NET_HDR_LEN, net->tx_buf, frame_len);
+  sum = inet_csum (net->tx_buf + start, frame_len - start);
+  /* 0 and 0xffff are the same in ones' complement; 0 means "none" in UDP. */
+  if (sum == 0)
+    sum = 0xffff;
+  net->tx_buf[field] = (uint8_t) (sum >> 8);
+  net->tx_buf[field + 1] = (uint8_t) sum;
+  return TRUE;
+}
+
 /* Handles one chain from the transmit ring. */
 static void
 tx_one (VmmVirtioNet *net, const VmmVirtqElem *elem)
 {
   struct virtio_net_hdr_mrg_rxbuf hdr;
   uint64_t frame_len;
+  uint8_t gso;
   unsigned n;
 
   if (elem->out_len < VMM_VIRTIO_NET_HDR_LEN)
@@ -78,21 +125,37 @@ tx_one (VmmVirtioNet *net, const VmmVirtqElem *elem)
       return;
     }
   vmm_iov_to_buf (elem->iov, elem->n_out, 0, &hdr, VMM_VIRTIO_NET_HDR_LEN);
-  /* We offer no segmentation offload: a GSO frame is a driver bug, and
-   * passing it on would put an oversized packet on the link. */
-  if (hdr.hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE)
-    {
-      count (&net->stats.tx_bad_header);
-      return;
-    }
   frame_len = elem->out_len - VMM_VIRTIO_NET_HDR_LEN;
   if (frame_len < VMM_NET_MIN_FRAME || frame_len > VMM_NET_MAX_FRAME)
     {
       count (&net->stats.tx_bad_size);
       return;
     }
-  n = vmm_iov_slice (elem->iov, elem->n_out, VMM_VIRTIO_NET_HDR_LEN, frame_len,
-                     net->tx_iov, VMM_VIRTIO_MAX_QUEUE_SIZE);
+  /* A TSO frame goes to the back-end whole (it takes IPv4 TCP of any
+   * size); any other segmentation we never offered, and passing it on
+   * would put an oversized packet on the link. A TSO frame always leaves
+   * its checksum to us. */
+  gso = hdr.hdr.gso_type & (uint8_t) ~VIRTIO_NET_HDR_GSO_ECN;
+  if (gso != VIRTIO_NET_HDR_GSO_NONE
+      && (gso != VIRTIO_NET_HDR_GSO_TCPV4 || !net->tx_tso4
+          || !(hdr.hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)))
+    {
+      count (&net->stats.tx_bad_header);
+      return;
+    }
+  if ((hdr.hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && net->tx_csum)
+    {
+      if (!complete_csum (net, elem, (size_t) frame_len, &hdr.hdr))
+        {
+          count (&net->stats.tx_bad_header);
+          return;
+        }
+      net->tx_iov[0] = (struct iovec) { net->tx_buf, (size_t) frame_len };
+      n = 1;
+    }
+  else
+    n = vmm_iov_slice (elem->iov, elem->n_out, VMM_VIRTIO_NET_HDR_LEN, frame_len,
+                       net->tx_iov, VMM_VIRTIO_MAX_QUEUE_SIZE);
   if (vmm_net_backend_send (net->backend, net->tx_iov, n) == 0)
     count (&net->stats.tx_frames);
   else
@@ -384,6 +447,8 @@ net_start (void *dev, uint64_t features)
   g_mutex_unlock (&net->rx_lock);
 
   g_mutex_lock (&net->tx_lock);
+  net->tx_csum = (features & (1ULL << VIRTIO_NET_F_CSUM)) != 0;
+  net->tx_tso4 = net->tx_csum && (features & (1ULL << VIRTIO_NET_F_HOST_TSO4)) != 0;
   net->tx_running = vmm_virtq_size (vmm_virtio_queue (net->vio, VMM_VIRTIO_NET_TXQ)) > 0;
   g_mutex_unlock (&net->tx_lock);
 
@@ -459,6 +524,8 @@ vmm_virtio_net_create (const VmmVirtioNetConfig *config, VmmNetBackend *backend,
     }
   if (config->mtu != 0)
     features |= 1ULL << VIRTIO_NET_F_MTU;
+  if (backend->tx_tso4)
+    features |= 1ULL << VIRTIO_NET_F_HOST_TSO4;
 
   net = g_new0 (VmmVirtioNet, 1);
   net->backend = backend;
@@ -473,6 +540,7 @@ vmm_virtio_net_create (const VmmVirtioNetConfig *config, VmmNetBackend *backend,
   net->rx_elems = g_new0 (VmmVirtqElem *, VMM_VIRTIO_MAX_QUEUE_SIZE);
   net->rx_written = g_new0 (uint32_t, VMM_VIRTIO_MAX_QUEUE_SIZE);
   net->tx_iov = g_new0 (struct iovec, VMM_VIRTIO_MAX_QUEUE_SIZE);
+  net->tx_buf = g_malloc (VMM_NET_MAX_FRAME);
   net->resumefd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (net->resumefd < 0)
     {
@@ -531,6 +599,7 @@ vmm_virtio_net_free (VmmVirtioNet *net)
   g_free (net->rx_elems);
   g_free (net->rx_written);
   g_free (net->tx_iov);
+  g_free (net->tx_buf);
   g_mutex_clear (&net->rx_lock);
   g_mutex_clear (&net->tx_lock);
   g_free (net);

@@ -1,9 +1,10 @@
 /* virtio-net.h: the virtio network card (virtio 1.x over PCI).
  *
  * One receive and one transmit queue, a MAC address in the configuration
- * space, the link always up, mergeable receive buffers, and checksum
+ * space, the link always up, mergeable receive buffers, checksum
  * validation skipped in the guest when the back-end vouches for the
- * checksums it produces.
+ * checksums it produces, transmit checksum offload, and TCP segmentation
+ * offload (IPv4) when the back-end takes whole TSO frames.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

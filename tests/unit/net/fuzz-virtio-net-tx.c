@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (!ready)
     {
-      nh_init (&nh, NH_F_VERSION_1 | NH_F_EVENT_IDX | NH_F_MRG_RXBUF | NH_F_GUEST_CSUM, 0);
+      nh_init (&nh, NH_F_VERSION_1 | NH_F_EVENT_IDX | NH_F_MRG_RXBUF | NH_F_GUEST_CSUM
+               | NH_F_CSUM | NH_F_HOST_TSO4, 0);
       area = vtd_alloc (nh.vtd, DATA_SIZE, 16);
       ready = TRUE;
     }
@@ -79,10 +80,39 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (nh_sent_count (&nh) > 0)
     {
       g_autoptr (GBytes) frame = nh_sent (&nh, 0);
+      uint8_t *want = expect + VMM_VIRTIO_NET_HDR_LEN;
+      size_t want_len = out_len - VMM_VIRTIO_NET_HDR_LEN;
+
       g_assert_cmpuint (nh_sent_count (&nh), ==, 1);
       g_assert_cmpuint (out_len, >=, VMM_VIRTIO_NET_HDR_LEN + VMM_NET_MIN_FRAME);
-      g_assert_cmpmem (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
-                       expect + VMM_VIRTIO_NET_HDR_LEN, out_len - VMM_VIRTIO_NET_HDR_LEN);
+      g_assert_cmpuint (g_bytes_get_size (frame), ==, want_len);
+      if (expect[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+        {
+          /* The device filled in the checksum field: take its value, and
+           * check that the range sums up as a receiver would verify it,
+           * the driver's partial sum (the field's old value) standing in
+           * for the pseudo-header. */
+          size_t start = (size_t) (expect[6] | expect[7] << 8);
+          size_t field = start + (size_t) (expect[8] | expect[9] << 8);
+          const uint8_t *got = g_bytes_get_data (frame, NULL);
+          uint32_t sum;
+
+          g_assert_cmpuint (field + 2, <=, want_len);
+          sum = (uint32_t) (want[field] << 8 | want[field + 1]);
+          want[field] = got[field];
+          want[field + 1] = got[field + 1];
+          /* A field at an odd distance from csum_start straddles two
+           * 16-bit words: garbage from the guest, with no sum to verify. */
+          if ((field - start) % 2 == 0)
+            {
+              for (size_t i = start; i < want_len; i += 2)
+                sum += (uint32_t) (got[i] << 8 | (i + 1 < want_len ? got[i + 1] : 0));
+              while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+              g_assert_cmphex (sum, ==, 0xffff);
+            }
+        }
+      g_assert_cmpmem (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), want, want_len);
     }
   g_assert_false (vtd_status (nh.vtd) & 0x40);
   return 0;

@@ -95,6 +95,7 @@ nh_init (Nh *nh, uint64_t features, unsigned mtu)
   nh->be = g_new0 (NhBackend, 1);
   nh->be->parent.ops = &fake_ops;
   nh->be->parent.rx_csum_valid = TRUE;
+  nh->be->parent.tx_tso4 = TRUE;
   g_mutex_init (&nh->be->lock);
   nh->be->sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 

@@ -18,6 +18,8 @@
 #define NH_F_EVENT_IDX (1ULL << 29)
 #define NH_F_MRG_RXBUF (1ULL << VIRTIO_NET_F_MRG_RXBUF)
 #define NH_F_GUEST_CSUM (1ULL << VIRTIO_NET_F_GUEST_CSUM)
+#define NH_F_CSUM (1ULL << VIRTIO_NET_F_CSUM)
+#define NH_F_HOST_TSO4 (1ULL << VIRTIO_NET_F_HOST_TSO4)
 
 typedef struct {
   VmmNetBackend parent;

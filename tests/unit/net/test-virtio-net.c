@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "net-harness.h"
+#include "net-frames.h"
 #include "vireo-vmm.h"
 
 #include <errno.h>
@@ -34,9 +35,13 @@ test_config (void)
   g_assert_true (f & NH_F_GUEST_CSUM);
   g_assert_true (f & (1ULL << VIRTIO_NET_F_MTU));
   g_assert_true (f & NH_F_VERSION_1);
+  g_assert_true (f & NH_F_CSUM);
+  /* The fake back-end takes TSO frames. */
+  g_assert_true (f & NH_F_HOST_TSO4);
   /* Nothing we would have to implement and do not. */
-  g_assert_false (f & (1ULL << VIRTIO_NET_F_CSUM));
-  g_assert_false (f & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+  g_assert_false (f & (1ULL << VIRTIO_NET_F_HOST_TSO6));
+  g_assert_false (f & (1ULL << VIRTIO_NET_F_HOST_UFO));
+  g_assert_false (f & (1ULL << VIRTIO_NET_F_GUEST_TSO4));
   g_assert_false (f & (1ULL << VIRTIO_NET_F_CTRL_VQ));
   g_assert_false (f & (1ULL << VIRTIO_NET_F_MQ));
 
@@ -204,6 +209,103 @@ test_tx_backpressure (void)
   nh_tx_resume (&nh);
   g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
   g_assert_true (nh_wait_sent (&nh, 1, WAIT_MS));
+  nh_clear (&nh);
+}
+
+/* A TCP/IPv4 frame as a driver with CSUM hands it over: the checksum
+ * field holds the pseudo-header sum, csum_start/csum_offset say where. */
+static size_t
+partial_tcp_frame (uint8_t *f, size_t payload_len, uint8_t *hdr, uint16_t *correct)
+{
+  g_autofree uint8_t *payload = g_malloc (payload_len);
+  uint8_t *tcp = f + ETH_HLEN_ + IP_HLEN_;
+  uint32_t src = frames_ip ("10.0.2.15"), dst = frames_ip ("10.0.2.2");
+  uint32_t tcp_len = (uint32_t) (20 + payload_len), pseudo;
+  size_t len;
+
+  fill_pattern (payload, payload_len, 7);
+  len = frames_tcp (f, broadcast_mac, src, 40000, dst, 80, 1, 2, 0x18, payload, payload_len);
+  *correct = frames_get16 (tcp + 16);
+  pseudo = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + tcp_len;
+  while (pseudo >> 16)
+    pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+  frames_put16 (tcp + 16, (uint16_t) pseudo);
+
+  memset (hdr, 0, HDR);
+  hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  hdr[6] = ETH_HLEN_ + IP_HLEN_;        /* csum_start, little-endian */
+  hdr[8] = 16;                          /* csum_offset */
+  return len;
+}
+
+static void
+test_tx_csum_tso (void)
+{
+  Nh nh;
+  g_autofree uint8_t *frame = g_malloc (VMM_NET_MAX_FRAME);
+  uint8_t hdr[HDR];
+  uint16_t correct;
+  uint32_t id, len;
+  size_t flen;
+  g_autoptr (GBytes) sent = NULL, sent_tso = NULL;
+  const uint8_t *d;
+
+  nh_init (&nh, BASE_FEATURES | NH_F_CSUM | NH_F_HOST_TSO4, 0);
+
+  /* Checksum offload on an ordinary frame. */
+  flen = partial_tcp_frame (frame, 1000, hdr, &correct);
+  send_guest_frame (&nh, frame, flen, 3, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  g_assert_true (nh_wait_sent (&nh, 1, WAIT_MS));
+  sent = nh_sent (&nh, 0);
+  d = g_bytes_get_data (sent, NULL);
+  g_assert_cmpuint (g_bytes_get_size (sent), ==, flen);
+  g_assert_cmphex (frames_get16 (d + ETH_HLEN_ + IP_HLEN_ + 16), ==, correct);
+  /* Everything else as the guest wrote it. */
+  g_assert_cmpmem (d, ETH_HLEN_ + IP_HLEN_ + 16, frame, ETH_HLEN_ + IP_HLEN_ + 16);
+  g_assert_cmpmem (d + ETH_HLEN_ + IP_HLEN_ + 18, flen - (ETH_HLEN_ + IP_HLEN_ + 18),
+                   frame + ETH_HLEN_ + IP_HLEN_ + 18, flen - (ETH_HLEN_ + IP_HLEN_ + 18));
+
+  /* A TSO frame: 30000 bytes of payload go to the back-end whole. */
+  flen = partial_tcp_frame (frame, 30000, hdr, &correct);
+  hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+  hdr[4] = 1460 & 0xff;                 /* gso_size */
+  hdr[5] = 1460 >> 8;
+  hdr[2] = ETH_HLEN_ + IP_HLEN_ + 20;   /* hdr_len */
+  send_guest_frame (&nh, frame, flen, 5, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  g_assert_true (nh_wait_sent (&nh, 2, WAIT_MS));
+  sent_tso = nh_sent (&nh, 1);
+  d = g_bytes_get_data (sent_tso, NULL);
+  g_assert_cmpuint (g_bytes_get_size (sent_tso), ==, flen);
+  g_assert_cmphex (frames_get16 (d + ETH_HLEN_ + IP_HLEN_ + 16), ==, correct);
+
+  /* TSO without NEEDS_CSUM, and a checksum field past the frame's end. */
+  hdr[0] = 0;
+  send_guest_frame (&nh, frame, flen, 1, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  flen = partial_tcp_frame (frame, 10, hdr, &correct);
+  hdr[6] = 0xf0;
+  hdr[7] = 0xff;
+  send_guest_frame (&nh, frame, flen, 1, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  hdr[6] = (uint8_t) (flen - 1);
+  hdr[7] = 0;
+  hdr[8] = 0;
+  send_guest_frame (&nh, frame, flen, 1, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  g_assert_cmpuint (nh_stats (&nh).tx_bad_header, ==, 3);
+  g_assert_cmpuint (nh_sent_count (&nh), ==, 2);
+  nh_clear (&nh);
+
+  /* The same TSO frame when TSO was not negotiated. */
+  nh_init (&nh, BASE_FEATURES | NH_F_CSUM, 0);
+  flen = partial_tcp_frame (frame, 3000, hdr, &correct);
+  hdr[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+  send_guest_frame (&nh, frame, flen, 1, hdr);
+  g_assert_true (vtd_wait_used (nh.vtd, NH_TXQ, &id, &len, WAIT_MS));
+  g_assert_cmpuint (nh_stats (&nh).tx_bad_header, ==, 1);
+  g_assert_cmpuint (nh_sent_count (&nh), ==, 0);
   nh_clear (&nh);
 }
 
@@ -398,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/virtio-net/tx", test_tx);
   g_test_add_func ("/net/virtio-net/tx-malformed", test_tx_malformed);
   g_test_add_func ("/net/virtio-net/tx-backpressure", test_tx_backpressure);
+  g_test_add_func ("/net/virtio-net/tx-csum-tso", test_tx_csum_tso);
   g_test_add_func ("/net/virtio-net/rx", test_rx);
   g_test_add_func ("/net/virtio-net/rx-mergeable", test_rx_mergeable);
   g_test_add_func ("/net/virtio-net/rx-bad-buffers", test_rx_bad_buffers);
