@@ -17,7 +17,10 @@
 
 #include <glib/gi18n.h>
 
+#include "vireo-vmm.h"
+
 #include "vireo-application.h"
+#include "vireo-machine-private.h"
 
 struct _VireoApplication
 {
@@ -30,7 +33,10 @@ struct _VireoApplication
   /* GError: profiles set aside as broken, or the folder that could not
    * be read, for the window to report. */
   GPtrArray      *load_problems;
+  /* Why this computer cannot run machines, or NULL. */
+  char           *kvm_problem;
   guint           library_loaded : 1;
+  guint           held_for_machines : 1;
 };
 
 G_DEFINE_FINAL_TYPE (VireoApplication, vireo_application, ADW_TYPE_APPLICATION)
@@ -39,6 +45,7 @@ enum {
   PROP_0,
   PROP_WINDOW_TYPE,
   PROP_LIBRARY_LOADED,
+  PROP_KVM_PROBLEM,
   N_PROPS
 };
 
@@ -142,6 +149,83 @@ on_library_loaded_cb (GObject      *object,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_LIBRARY_LOADED]);
 }
 
+/**
+ * vireo_application_get_kvm_problem:
+ *
+ * Returns: (nullable): why this computer cannot run virtual machines
+ *   (no KVM, no permission, a missing capability), in words for the
+ *   user; %NULL while unknown or when KVM works
+ */
+const char *
+vireo_application_get_kvm_problem (VireoApplication *self)
+{
+  g_return_val_if_fail (VIREO_IS_APPLICATION (self), NULL);
+
+  return self->kvm_problem;
+}
+
+static void
+check_kvm_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (vmm_check_kvm (&error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_kvm_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  VireoApplication *self = VIREO_APPLICATION (object);
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->kvm_problem = g_strdup (error->message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_KVM_PROBLEM]);
+}
+
+static void
+on_n_active_cb (VireoApplication *self,
+                GParamSpec       *pspec,
+                VireoLibrary     *library)
+{
+  g_assert (VIREO_IS_APPLICATION (self));
+
+  if (self->held_for_machines && vireo_library_get_n_active (library) == 0)
+    {
+      self->held_for_machines = FALSE;
+      g_application_release (G_APPLICATION (self));
+    }
+}
+
+/**
+ * vireo_application_hold_for_machines:
+ *
+ * Keeps the application alive without a window for as long as machines
+ * run: the user chose to leave them running in the background.
+ */
+void
+vireo_application_hold_for_machines (VireoApplication *self)
+{
+  g_return_if_fail (VIREO_IS_APPLICATION (self));
+
+  if (self->held_for_machines || vireo_library_get_n_active (self->library) == 0)
+    return;
+
+  self->held_for_machines = TRUE;
+  g_application_hold (G_APPLICATION (self));
+}
+
 static void
 vireo_application_activate (GApplication *app)
 {
@@ -192,6 +276,7 @@ vireo_application_startup (GApplication *app)
 {
   VireoApplication *self = VIREO_APPLICATION (app);
   g_autoptr(VireoProfileStore) store = NULL;
+  g_autoptr(GTask) kvm_task = NULL;
 
   G_APPLICATION_CLASS (vireo_application_parent_class)->startup (app);
 
@@ -206,6 +291,13 @@ vireo_application_startup (GApplication *app)
   self->load_cancellable = g_cancellable_new ();
   vireo_library_load_async (self->library, self->load_cancellable,
                             on_library_loaded_cb, g_object_ref (self));
+  g_signal_connect_object (self->library, "notify::n-active",
+                           G_CALLBACK (on_n_active_cb), self, G_CONNECT_SWAPPED);
+
+  /* Opening /dev/kvm is quick, but not something to wait for before the
+   * window shows. */
+  kvm_task = g_task_new (self, self->load_cancellable, on_kvm_checked_cb, NULL);
+  g_task_run_in_thread (kvm_task, check_kvm_thread);
 }
 
 static void
@@ -244,6 +336,59 @@ static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
 };
 
+/* The ui tests drive the window's own actions over D-Bus through this:
+ * GtkApplication exports only GActionMap actions, not those a widget
+ * class installs. Only there when VIREO_UI_TEST is set. */
+static void
+test_window_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (app);
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  const char *target_text;
+
+  g_variant_get (param, "(&s&s)", &name, &target_text);
+  if (window == NULL)
+    return;
+  if (target_text[0] != '\0')
+    {
+      target = g_variant_parse (NULL, target_text, NULL, NULL, &error);
+      if (target == NULL)
+        {
+          g_printerr ("test-window-action %s: %s\n", name, error->message);
+          return;
+        }
+    }
+  gtk_widget_activate_action_variant (GTK_WIDGET (window), name, target);
+}
+
+/* Lets the ui tests run a machine on hosts where no Linux guest boots:
+ * the machine with this UUID runs the given real-mode test program. */
+static void
+test_realmode_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  VireoApplication *self = VIREO_APPLICATION (user_data);
+  VireoMachine *machine;
+  const char *uuid;
+  const char *path;
+
+  g_variant_get (param, "(&s&s)", &uuid, &path);
+  machine = vireo_library_find (self->library, uuid);
+  if (machine != NULL)
+    vireo_machine_set_realmode_image (machine, path);
+}
+
+static const GActionEntry test_actions[] = {
+  { .name = "test-window-action", .activate = test_window_action, .parameter_type = "(ss)" },
+  { .name = "test-realmode", .activate = test_realmode_action, .parameter_type = "(ss)" },
+};
+
 static void
 vireo_application_finalize (GObject *object)
 {
@@ -253,6 +398,7 @@ vireo_application_finalize (GObject *object)
   g_clear_object (&self->library);
   g_clear_object (&self->load_cancellable);
   g_clear_pointer (&self->load_problems, g_ptr_array_unref);
+  g_clear_pointer (&self->kvm_problem, g_free);
 
   G_OBJECT_CLASS (vireo_application_parent_class)->finalize (object);
 }
@@ -273,6 +419,10 @@ vireo_application_get_property (GObject    *object,
 
     case PROP_LIBRARY_LOADED:
       g_value_set_boolean (value, self->library_loaded);
+      break;
+
+    case PROP_KVM_PROBLEM:
+      g_value_set_string (value, self->kvm_problem);
       break;
 
     default:
@@ -321,6 +471,9 @@ vireo_application_class_init (VireoApplicationClass *klass)
   properties [PROP_LIBRARY_LOADED] =
     g_param_spec_boolean ("library-loaded", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_KVM_PROBLEM] =
+    g_param_spec_string ("kvm-problem", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -343,4 +496,8 @@ vireo_application_init (VireoApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  if (g_getenv ("VIREO_UI_TEST") != NULL)
+    g_action_map_add_action_entries (G_ACTION_MAP (self), test_actions,
+                                     G_N_ELEMENTS (test_actions), self);
 }

@@ -19,5 +19,7 @@ GSettings        *vireo_application_get_settings        (VireoApplication *self)
 VireoLibrary     *vireo_application_get_library         (VireoApplication *self);
 gboolean          vireo_application_get_library_loaded  (VireoApplication *self);
 GPtrArray        *vireo_application_get_load_problems   (VireoApplication *self);
+const char       *vireo_application_get_kvm_problem     (VireoApplication *self);
+void              vireo_application_hold_for_machines   (VireoApplication *self);
 
 G_END_DECLS

@@ -36,6 +36,7 @@ struct _VireoLibrary
   GtkCustomFilter    *filter;
   GtkFilterListModel *filtered;
   char               *search;
+  guint               n_active;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -48,6 +49,7 @@ enum {
   PROP_STORE,
   PROP_OS_DB,
   PROP_SEARCH,
+  PROP_N_ACTIVE,
   N_PROPS
 };
 
@@ -171,6 +173,10 @@ vireo_library_get_property (GObject    *object,
       g_value_set_string (value, self->search);
       break;
 
+    case PROP_N_ACTIVE:
+      g_value_set_uint (value, self->n_active);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -222,6 +228,11 @@ vireo_library_class_init (VireoLibraryClass *klass)
   properties [PROP_SEARCH] =
     g_param_spec_string ("search", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* Machines that are not stopped or crashed: what closing the window
+   * asks about, and what keeps the application alive in the background. */
+  properties [PROP_N_ACTIVE] =
+    g_param_spec_uint ("n-active", NULL, NULL, 0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -324,12 +335,49 @@ vireo_library_set_os_db (VireoLibrary *self,
 }
 
 static void
+update_n_active (VireoLibrary *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->machines));
+  guint n_active = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(VireoMachine) machine = g_list_model_get_item (G_LIST_MODEL (self->machines), i);
+
+      n_active += vireo_machine_is_active (machine);
+    }
+
+  if (n_active == self->n_active)
+    return;
+  self->n_active = n_active;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ACTIVE]);
+}
+
+/**
+ * vireo_library_get_n_active:
+ *
+ * Returns: how many machines are starting, running, paused or stopping
+ */
+guint
+vireo_library_get_n_active (VireoLibrary *self)
+{
+  g_return_val_if_fail (VIREO_IS_LIBRARY (self), 0);
+
+  return self->n_active;
+}
+
+static void
 on_machine_changed_cb (VireoLibrary *self,
                        GParamSpec   *pspec,
                        VireoMachine *machine)
 {
   g_assert (VIREO_IS_LIBRARY (self));
 
+  if (g_str_equal (pspec->name, "state"))
+    {
+      update_n_active (self);
+      return;
+    }
   if (g_str_equal (pspec->name, "os-id"))
     update_os_name (self, machine);
   if (g_str_equal (pspec->name, "name"))
@@ -391,6 +439,7 @@ vireo_library_add (VireoLibrary *self,
   g_signal_connect_object (machine, "notify::name", G_CALLBACK (on_machine_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (machine, "notify::os-id", G_CALLBACK (on_machine_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (machine, "notify::os-name", G_CALLBACK (on_machine_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (machine, "notify::state", G_CALLBACK (on_machine_changed_cb), self, G_CONNECT_SWAPPED);
   g_list_store_append (self->machines, machine);
 
   /* Owned by the list store from here on. */
@@ -401,7 +450,8 @@ vireo_library_add (VireoLibrary *self,
  * vireo_library_delete:
  * @delete_images: also delete the disk images inside Vireo's images folder
  *
- * Deletes the machine's profile and takes it out of the library.
+ * Deletes the machine's profile and takes it out of the library. A
+ * machine that is not stopped cannot be deleted.
  */
 gboolean
 vireo_library_delete (VireoLibrary  *self,
@@ -419,6 +469,13 @@ vireo_library_delete (VireoLibrary  *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The machine is not in the library"));
       return FALSE;
     }
+  if (vireo_machine_is_active (machine))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   _("“%s” is still running; shut it down before deleting it"),
+                   vireo_machine_get_name (machine));
+      return FALSE;
+    }
 
   if (!vireo_profile_store_delete (self->store, vireo_machine_get_profile (machine),
                                    delete_images, NULL, error))
@@ -426,6 +483,7 @@ vireo_library_delete (VireoLibrary  *self,
 
   g_signal_handlers_disconnect_by_func (machine, on_machine_changed_cb, self);
   g_list_store_remove (self->machines, position);
+  update_n_active (self);
   return TRUE;
 }
 
@@ -586,4 +644,136 @@ vireo_library_load_finish (VireoLibrary  *self,
   else
     g_ptr_array_unref (errors);
   return TRUE;
+}
+
+/* Stopping everything ------------------------------------------------------ */
+
+typedef struct
+{
+  guint   timeout_id;
+  gulong  notify_id;
+} StopAll;
+
+static void
+stop_all_free (gpointer data)
+{
+  StopAll *stop = data;
+
+  g_clear_handle_id (&stop->timeout_id, g_source_remove);
+  g_free (stop);
+}
+
+static void
+stop_all_finish_if_done (GTask *task)
+{
+  VireoLibrary *self = g_task_get_source_object (task);
+  StopAll *stop = g_task_get_task_data (task);
+
+  if (self->n_active > 0 || stop->notify_id == 0)
+    return;
+
+  g_clear_signal_handler (&stop->notify_id, self);
+  g_clear_handle_id (&stop->timeout_id, g_source_remove);
+  g_task_return_boolean (task, TRUE);
+  /* The reference the notify handler held. */
+  g_object_unref (task);
+}
+
+static void
+on_stop_all_n_active_cb (VireoLibrary *self,
+                         GParamSpec   *pspec,
+                         GTask        *task)
+{
+  stop_all_finish_if_done (task);
+}
+
+static void
+on_operation_done_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A guest that is stopped already, or that powered off between the
+   * check and the request, is what was wanted. */
+  if (!vireo_machine_operate_finish (VIREO_MACHINE (object), result, &error))
+    g_debug ("Stopping %s: %s", vireo_machine_get_name (VIREO_MACHINE (object)), error->message);
+}
+
+static void
+operate_on_active (VireoLibrary          *self,
+                   VireoMachineOperation  operation)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->machines));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(VireoMachine) machine = g_list_model_get_item (G_LIST_MODEL (self->machines), i);
+
+      if (vireo_machine_can (machine, operation))
+        vireo_machine_operate_async (machine, operation, NULL, on_operation_done_cb, NULL);
+    }
+}
+
+static gboolean
+on_stop_all_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  VireoLibrary *self = g_task_get_source_object (task);
+  StopAll *stop = g_task_get_task_data (task);
+
+  stop->timeout_id = 0;
+  operate_on_active (self, VIREO_MACHINE_OPERATION_FORCE_OFF);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * vireo_library_stop_all_async:
+ * @timeout_seconds: how long guests get to shut down
+ *
+ * Presses the power button of every running machine and waits for them
+ * to power off; those still up after @timeout_seconds are forced off.
+ * Completes when no machine is active.
+ */
+void
+vireo_library_stop_all_async (VireoLibrary        *self,
+                              guint                timeout_seconds,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  StopAll *stop;
+
+  g_return_if_fail (VIREO_IS_LIBRARY (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_library_stop_all_async);
+
+  if (self->n_active == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  stop = g_new0 (StopAll, 1);
+  g_task_set_task_data (task, stop, stop_all_free);
+  stop->notify_id = g_signal_connect_data (self, "notify::n-active",
+                                           G_CALLBACK (on_stop_all_n_active_cb),
+                                           g_object_ref (task), NULL, 0);
+  /* A machine still starting cannot take a power-button press; the
+   * timeout forces it off with the others. */
+  stop->timeout_id = g_timeout_add_seconds (timeout_seconds, on_stop_all_timeout_cb, task);
+  operate_on_active (self, VIREO_MACHINE_OPERATION_SHUT_DOWN);
+}
+
+gboolean
+vireo_library_stop_all_finish (VireoLibrary  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (VIREO_IS_LIBRARY (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -41,5 +41,14 @@ GListModel        *vireo_library_get_filtered (VireoLibrary         *self);
 const char        *vireo_library_get_search   (VireoLibrary         *self);
 void               vireo_library_set_search   (VireoLibrary         *self,
                                                const char           *search);
+guint              vireo_library_get_n_active (VireoLibrary         *self);
+void               vireo_library_stop_all_async  (VireoLibrary         *self,
+                                                  guint                 timeout_seconds,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean           vireo_library_stop_all_finish (VireoLibrary         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
 
 G_END_DECLS

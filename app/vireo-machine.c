@@ -9,6 +9,12 @@
  * The OS's display name is not saved: it is looked up in libosinfo by
  * whoever owns the OS database (the library), so it follows the database.
  *
+ * A machine also runs here, in-process, through vmm-core. Everything that
+ * waits for the monitor (creating the VM, pausing vCPUs, pulling the plug)
+ * happens in a worker thread, and the monitor's state changes, which
+ * arrive on its own threads, are carried to the machine's main context:
+ * the UI never blocks on a guest.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -17,7 +23,27 @@
 
 #include <glib/gi18n.h>
 
+#include "vireo-vmm.h"
+
 #include "vireo-machine.h"
+#include "vireo-machine-private.h"
+
+/* One boot of the machine: the monitor instance and what its threads need
+ * to find their way back. Reference-counted because worker threads use
+ * the VmmMachine while the main thread may already have moved on (the
+ * guest powered off); the last reference frees the monitor, which joins
+ * its threads, so never from a monitor callback. */
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  VmmMachine      *vmm;
+  GWeakRef         machine;
+  GMainContext    *context;
+  guint64          generation;
+} VireoRun;
+
+static void vireo_run_unref (VireoRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VireoRun, vireo_run_unref)
 
 struct _VireoMachine
 {
@@ -29,6 +55,13 @@ struct _VireoMachine
   GdkPaintable      *thumbnail;
   char              *sort_key;
   VireoMachineState  state;
+
+  VireoRun          *run;
+  guint64            generation;
+  char              *realmode_image;
+  /* Set while vireo_machine_start_async() has not completed: state
+   * changes seen meanwhile are read back from the monitor at the end. */
+  guint              start_pending : 1;
 };
 
 G_DEFINE_FINAL_TYPE (VireoMachine, vireo_machine, G_TYPE_OBJECT)
@@ -128,6 +161,7 @@ vireo_machine_dispose (GObject *object)
   VireoMachine *self = (VireoMachine *)object;
 
   g_clear_object (&self->thumbnail);
+  g_clear_pointer (&self->run, vireo_run_unref);
 
   G_OBJECT_CLASS (vireo_machine_parent_class)->dispose (object);
 }
@@ -141,6 +175,7 @@ vireo_machine_finalize (GObject *object)
   g_clear_object (&self->profile);
   g_clear_pointer (&self->os_name, g_free);
   g_clear_pointer (&self->sort_key, g_free);
+  g_clear_pointer (&self->realmode_image, g_free);
 
   G_OBJECT_CLASS (vireo_machine_parent_class)->finalize (object);
 }
@@ -523,4 +558,510 @@ vireo_machine_save_finish (VireoMachine  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Running ----------------------------------------------------------------- */
+
+static VireoRun *
+vireo_run_new (VireoMachine *machine,
+               guint64       generation)
+{
+  VireoRun *run = g_new0 (VireoRun, 1);
+
+  g_atomic_ref_count_init (&run->ref_count);
+  g_weak_ref_init (&run->machine, machine);
+  run->context = g_main_context_ref_thread_default ();
+  run->generation = generation;
+  return run;
+}
+
+static VireoRun *
+vireo_run_ref (VireoRun *run)
+{
+  g_atomic_ref_count_inc (&run->ref_count);
+  return run;
+}
+
+static void
+vireo_run_free (VireoRun *run)
+{
+  /* Joins the monitor's threads; their last state callbacks still find
+   * the run (and a cleared weak reference) until this returns. */
+  g_clear_pointer (&run->vmm, vmm_machine_free);
+  g_weak_ref_clear (&run->machine);
+  g_main_context_unref (run->context);
+  g_free (run);
+}
+
+static void
+free_run_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  vireo_run_free (task_data);
+}
+
+static void
+vireo_run_unref (VireoRun *run)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (!g_atomic_ref_count_dec (&run->ref_count))
+    return;
+
+  /* Freeing a monitor kills its vCPUs and waits for them; that is not
+   * for the main thread. */
+  if (run->vmm == NULL)
+    {
+      vireo_run_free (run);
+      return;
+    }
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, run, NULL);
+  g_task_run_in_thread (task, free_run_thread);
+}
+
+static VireoMachineState
+state_from_vmm (VmmState state)
+{
+  switch (state)
+    {
+    case VMM_STATE_RUNNING:
+      return VIREO_MACHINE_STATE_RUNNING;
+    case VMM_STATE_PAUSED:
+      return VIREO_MACHINE_STATE_PAUSED;
+    case VMM_STATE_CRASHED:
+      return VIREO_MACHINE_STATE_CRASHED;
+    case VMM_STATE_STOPPED:
+    default:
+      return VIREO_MACHINE_STATE_STOPPED;
+    }
+}
+
+/* Takes the monitor's word for the state. A guest that powered off or
+ * crashed is done with its monitor: the next start makes a new one. */
+static void
+apply_vmm_state (VireoMachine *self,
+                 VmmState      vmm_state)
+{
+  VireoMachineState state = state_from_vmm (vmm_state);
+
+  if (state == VIREO_MACHINE_STATE_STOPPED || state == VIREO_MACHINE_STATE_CRASHED)
+    g_clear_pointer (&self->run, vireo_run_unref);
+  /* A power-button press leaves the guest running until it powers off;
+   * the machine stays "stopping" meanwhile. */
+  if (state == VIREO_MACHINE_STATE_RUNNING && self->state == VIREO_MACHINE_STATE_STOPPING)
+    return;
+  vireo_machine_set_state (self, state);
+}
+
+typedef struct
+{
+  VireoMachine *machine;
+  guint64       generation;
+  VmmState      state;
+} StateChange;
+
+static void
+state_change_free (gpointer data)
+{
+  StateChange *change = data;
+
+  g_object_unref (change->machine);
+  g_free (change);
+}
+
+static gboolean
+apply_state_change_cb (gpointer data)
+{
+  StateChange *change = data;
+  VireoMachine *self = change->machine;
+
+  /* A change of an earlier boot, or one that the end of start will read
+   * back anyway. */
+  if (self->run == NULL || self->run->generation != change->generation || self->start_pending)
+    return G_SOURCE_REMOVE;
+
+  apply_vmm_state (self, change->state);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called on a monitor thread. */
+static void
+on_vmm_state_cb (VmmMachine *vmm,
+                 VmmState    state,
+                 gpointer    user_data)
+{
+  VireoRun *run = user_data;
+  StateChange *change;
+  VireoMachine *machine = g_weak_ref_get (&run->machine);
+
+  if (machine == NULL)
+    return;
+
+  /* The reference keeps the machine alive until the main context has
+   * seen the change. */
+  change = g_new0 (StateChange, 1);
+  change->machine = machine;
+  change->generation = run->generation;
+  change->state = state;
+  g_main_context_invoke_full (run->context, G_PRIORITY_DEFAULT,
+                              apply_state_change_cb, change, state_change_free);
+}
+
+gboolean
+vireo_machine_is_active (VireoMachine *self)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), FALSE);
+
+  return self->state != VIREO_MACHINE_STATE_STOPPED &&
+         self->state != VIREO_MACHINE_STATE_CRASHED;
+}
+
+/**
+ * vireo_machine_can:
+ * @operation: what the user would like to do
+ *
+ * Whether @operation fits the machine's state now, for enabling menu
+ * items; the operation itself still checks.
+ */
+gboolean
+vireo_machine_can (VireoMachine          *self,
+                   VireoMachineOperation  operation)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), FALSE);
+
+  switch (operation)
+    {
+    case VIREO_MACHINE_OPERATION_START:
+      return !vireo_machine_is_active (self);
+    case VIREO_MACHINE_OPERATION_PAUSE:
+      return self->state == VIREO_MACHINE_STATE_RUNNING;
+    case VIREO_MACHINE_OPERATION_RESUME:
+      return self->state == VIREO_MACHINE_STATE_PAUSED;
+    case VIREO_MACHINE_OPERATION_SHUT_DOWN:
+      return self->state == VIREO_MACHINE_STATE_RUNNING ||
+             self->state == VIREO_MACHINE_STATE_PAUSED ||
+             self->state == VIREO_MACHINE_STATE_STOPPING;
+    case VIREO_MACHINE_OPERATION_FORCE_OFF:
+      return vireo_machine_is_active (self) && !self->start_pending;
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+}
+
+typedef struct
+{
+  VireoRun *run;
+  char     *kernel;
+  char     *initrd;
+  char     *cmdline;
+  char     *realmode_image;
+  guint64   memory;
+  guint     cpus;
+} StartData;
+
+static void
+start_data_free (gpointer data)
+{
+  StartData *start = data;
+
+  g_clear_pointer (&start->run, vireo_run_unref);
+  g_free (start->kernel);
+  g_free (start->initrd);
+  g_free (start->cmdline);
+  g_free (start->realmode_image);
+  g_free (start);
+}
+
+static void
+start_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  StartData *start = task_data;
+  VmmConfig config;
+  VmmMachine *vmm;
+  GError *error = NULL;
+
+  vmm_config_init (&config);
+  config.kernel_path = start->kernel;
+  config.initrd_path = start->initrd;
+  config.cmdline = start->cmdline;
+  config.realmode_image_path = start->realmode_image;
+  config.memory = start->memory;
+  config.cpus = start->cpus;
+  config.state_notify = on_vmm_state_cb;
+  config.state_data = start->run;
+
+  vmm = vmm_machine_new (&config, &error);
+  if (vmm == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Published before any state change can reach the main thread. */
+  start->run->vmm = vmm;
+
+  if (!vmm_machine_start (vmm, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_start_done_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  VireoMachine *self = VIREO_MACHINE (object);
+  g_autoptr(GTask) task = user_data;
+  StartData *start = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  self->start_pending = FALSE;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (self->run == start->run)
+        g_clear_pointer (&self->run, vireo_run_unref);
+      vireo_machine_set_state (self, VIREO_MACHINE_STATE_STOPPED);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* The guest may have paused, powered off or crashed already. */
+  if (self->run == start->run)
+    apply_vmm_state (self, vmm_machine_get_state (start->run->vmm));
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * vireo_machine_start_async:
+ *
+ * Boots the machine in-process. The state is "starting" until the
+ * monitor runs the guest, then follows the guest. Fails at once for what
+ * the monitor cannot run yet (a machine that boots from firmware).
+ */
+void
+vireo_machine_start_async (VireoMachine        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  StartData *start;
+
+  g_return_if_fail (VIREO_IS_MACHINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_machine_start_async);
+
+  if (vireo_machine_is_active (self))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("“%s” is already running"), vireo_machine_get_name (self));
+      return;
+    }
+  if (vireo_profile_get_kernel (self->profile) == NULL && self->realmode_image == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Vireo can't start machines that boot from firmware yet; "
+                                 "for now a machine runs only when its settings name a Linux "
+                                 "kernel to start directly."));
+      return;
+    }
+
+  start = g_new0 (StartData, 1);
+  start->run = vireo_run_new (self, ++self->generation);
+  start->realmode_image = g_strdup (self->realmode_image);
+  if (start->realmode_image == NULL)
+    {
+      start->kernel = g_strdup (vireo_profile_get_kernel (self->profile));
+      start->initrd = g_strdup (vireo_profile_get_initrd (self->profile));
+      start->cmdline = g_strdup (vireo_profile_get_cmdline (self->profile));
+    }
+  start->memory = vireo_profile_get_memory_kib (self->profile) * 1024;
+  /* Real-mode test programs run on one vCPU. */
+  start->cpus = self->realmode_image != NULL ? 1 : vireo_profile_get_vcpus (self->profile);
+
+  g_clear_pointer (&self->run, vireo_run_unref);
+  self->run = vireo_run_ref (start->run);
+  self->start_pending = TRUE;
+  vireo_machine_set_state (self, VIREO_MACHINE_STATE_STARTING);
+
+  /* Not cancellable once begun: a half-made monitor is cleaned up by
+   * the run's last reference either way. */
+  worker = g_task_new (self, NULL, on_start_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, start, start_data_free);
+  g_task_run_in_thread (worker, start_thread);
+}
+
+gboolean
+vireo_machine_start_finish (VireoMachine  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  VireoRun              *run;
+  VireoMachineOperation  operation;
+} OperationData;
+
+static void
+operation_data_free (gpointer data)
+{
+  OperationData *op = data;
+
+  vireo_run_unref (op->run);
+  g_free (op);
+}
+
+static void
+operation_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  OperationData *op = task_data;
+  VireoRun *run = op->run;
+  VireoMachineOperation operation = op->operation;
+  gboolean ok = TRUE;
+  GError *error = NULL;
+
+  switch (operation)
+    {
+    case VIREO_MACHINE_OPERATION_PAUSE:
+      ok = vmm_machine_pause (run->vmm, &error);
+      break;
+
+    case VIREO_MACHINE_OPERATION_RESUME:
+      ok = vmm_machine_resume (run->vmm, &error);
+      break;
+
+    case VIREO_MACHINE_OPERATION_SHUT_DOWN:
+      /* A paused guest cannot see its power button. */
+      if (vmm_machine_get_state (run->vmm) == VMM_STATE_PAUSED)
+        ok = vmm_machine_resume (run->vmm, &error);
+      if (ok)
+        ok = vmm_machine_power_button (run->vmm, &error);
+      break;
+
+    case VIREO_MACHINE_OPERATION_FORCE_OFF:
+      vmm_machine_kill (run->vmm);
+      break;
+
+    case VIREO_MACHINE_OPERATION_START:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_operation_done_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  VireoMachine *self = VIREO_MACHINE (object);
+  g_autoptr(GTask) task = user_data;
+  OperationData *op = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Unless the guest powered off meanwhile, it is now on its way down. */
+  if (op->operation == VIREO_MACHINE_OPERATION_SHUT_DOWN && self->run == op->run &&
+      vireo_machine_is_active (self))
+    vireo_machine_set_state (self, VIREO_MACHINE_STATE_STOPPING);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * vireo_machine_operate_async:
+ * @operation: pause, resume, shut down (the ACPI power button; a paused
+ *   machine is resumed first) or force off (the vCPUs stop at once)
+ *
+ * Asks the running monitor to do @operation, in a worker thread. The
+ * state follows when the monitor reports it.
+ */
+void
+vireo_machine_operate_async (VireoMachine          *self,
+                             VireoMachineOperation  operation,
+                             GCancellable          *cancellable,
+                             GAsyncReadyCallback    callback,
+                             gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  OperationData *op;
+
+  g_return_if_fail (VIREO_IS_MACHINE (self));
+  g_return_if_fail (operation != VIREO_MACHINE_OPERATION_START);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_machine_operate_async);
+
+  if (!vireo_machine_can (self, operation) || self->run == NULL || self->run->vmm == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("“%s” is not running"), vireo_machine_get_name (self));
+      return;
+    }
+
+  if (operation == VIREO_MACHINE_OPERATION_FORCE_OFF)
+    vireo_machine_set_state (self, VIREO_MACHINE_STATE_STOPPING);
+
+  op = g_new0 (OperationData, 1);
+  op->run = vireo_run_ref (self->run);
+  op->operation = operation;
+  worker = g_task_new (self, NULL, on_operation_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, op, operation_data_free);
+  g_task_run_in_thread (worker, operation_thread);
+}
+
+gboolean
+vireo_machine_operate_finish (VireoMachine  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * vireo_machine_set_realmode_image:
+ * @path: (nullable): a raw 16-bit program the monitor runs instead of
+ *   the profile's kernel
+ *
+ * For tests of the running machinery on hosts where a Linux guest
+ * cannot boot; see VmmConfig.realmode_image_path.
+ */
+void
+vireo_machine_set_realmode_image (VireoMachine *self,
+                                  const char   *path)
+{
+  g_return_if_fail (VIREO_IS_MACHINE (self));
+
+  g_free (self->realmode_image);
+  self->realmode_image = g_strdup (path);
 }

@@ -20,6 +20,15 @@ typedef enum {
   VIREO_MACHINE_STATE_CRASHED,
 } VireoMachineState;
 
+/* What the user can ask of a machine; see vireo_machine_can(). */
+typedef enum {
+  VIREO_MACHINE_OPERATION_START,
+  VIREO_MACHINE_OPERATION_PAUSE,
+  VIREO_MACHINE_OPERATION_RESUME,
+  VIREO_MACHINE_OPERATION_SHUT_DOWN,
+  VIREO_MACHINE_OPERATION_FORCE_OFF,
+} VireoMachineOperation;
+
 #define VIREO_TYPE_MACHINE_STATE (vireo_machine_state_get_type ())
 GType vireo_machine_state_get_type (void) G_GNUC_CONST;
 
@@ -53,6 +62,24 @@ void               vireo_machine_save_async    (VireoMachine         *self,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
 gboolean           vireo_machine_save_finish   (VireoMachine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+gboolean           vireo_machine_is_active     (VireoMachine         *self);
+gboolean           vireo_machine_can           (VireoMachine         *self,
+                                                VireoMachineOperation operation);
+void               vireo_machine_start_async   (VireoMachine         *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean           vireo_machine_start_finish  (VireoMachine         *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void               vireo_machine_operate_async (VireoMachine         *self,
+                                                VireoMachineOperation operation,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean           vireo_machine_operate_finish (VireoMachine        *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
 

@@ -26,6 +26,11 @@ def check(cond, message):
         raise Failure(message)
 
 
+def gvariant_string(text):
+    """TEXT as a GVariant string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 class Session:
     def __init__(self, vireo, schemas_dir, shots_dir, width=1280, height=800):
         self.vireo = vireo
@@ -58,6 +63,9 @@ class Session:
             # they are not leaks of ours, and LSan would fail every run.
             "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
             "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+            # Adds app.test-window-action, which reaches the window's own
+            # actions (GTK does not export those over D-Bus).
+            "VIREO_UI_TEST": "1",
         }
         self._start_x(width, height)
         self._start_dbus()
@@ -152,6 +160,52 @@ class Session:
         r = self.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path", path,
                       "--method", "org.gtk.Actions.Activate", name, "[]", "{}"], timeout=timeout)
         check(r.returncode == 0, f"activating {name} failed: {r.stderr.strip()}")
+
+    def app_action(self, name, param, timeout=30):
+        """Activates app.NAME with PARAM, a GVariant in text form."""
+        r = self.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path", OBJECT_PATH,
+                      "--method", "org.gtk.Actions.Activate", name, f"[<{param}>]", "{}"],
+                     timeout=timeout)
+        check(r.returncode == 0, f"activating {name} failed: {r.stderr.strip()}")
+
+    def window_action(self, name, target="", timeout=30):
+        """Activates the window action NAME (e.g. win.machine-start) with
+        TARGET, a GVariant in text form ('' for none), through the test
+        hook app.test-window-action."""
+        param = "<(%s, %s)>" % (gvariant_string(name), gvariant_string(target))
+        r = self.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path", OBJECT_PATH,
+                      "--method", "org.gtk.Actions.Activate", "test-window-action",
+                      f"[{param}]", "{}"], timeout=timeout)
+        check(r.returncode == 0, f"activating {name} failed: {r.stderr.strip()}")
+
+    def dump(self):
+        """What the window shows, from win.test-dump: a dict of lists
+        (page, library, search-mode, search, card, console, toast, banner,
+        dialog); each card is (uuid, state, name)."""
+        path = os.path.join(self.tmp, "dump.txt")
+        if os.path.exists(path):
+            os.unlink(path)
+        self.window_action("win.test-dump", gvariant_string(path))
+        end = time.monotonic() + 10
+        while not os.path.exists(path) and time.monotonic() < end:
+            time.sleep(0.1)
+        check(os.path.exists(path), "the window did not write its state")
+        out = {}
+        for line in open(path, encoding="utf-8"):
+            k, v = line.rstrip("\n").split("=", 1)
+            out.setdefault(k, []).append(tuple(v.split("|", 2)) if k == "card" else v)
+        return out
+
+    def wait_dump(self, pred, what, timeout=30):
+        """Polls dump() until pred(dump) holds; fails with the last dump."""
+        end = time.monotonic() + timeout
+        while True:
+            d = self.dump()
+            if pred(d):
+                return d
+            if time.monotonic() > end:
+                raise Failure(f"{what} not seen after {timeout} s; the window shows {d}")
+            time.sleep(0.3)
 
     def key(self, win, *keys):
         """Types keys into WIN as a user would: focus, then XTEST events
