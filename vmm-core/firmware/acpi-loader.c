@@ -101,7 +101,8 @@ place_blobs (const VmmAcpiTables *t, GArray *files, Placement *where, GError **e
       f->align = MAX (f->align, b.align);
       old_len = f->data->len;
       g_byte_array_set_size (f->data, (guint) at);
-      memset (f->data->data + old_len, 0, at - old_len);
+      if (at > old_len)
+        memset (f->data->data + old_len, 0, at - old_len);
       g_byte_array_append (f->data, b.data, (guint) b.len);
       where[i] = (Placement) { .file = (guint) (f - &g_array_index (files, LoaderFile, 0)),
                                .offset = (uint32_t) at };

@@ -1,0 +1,271 @@
+/* firmware.c: loading SeaBIOS and OVMF images and mapping them below
+ * 4 GiB.
+ *
+ * The images are read into anonymous memory rather than mapped from their
+ * files: a package upgrade replacing the file under a running machine must
+ * not change the guest's ROM, and KVM slots want page-aligned memory the
+ * monitor owns.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "firmware/firmware.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#define BIOS_GRANULE      0x10000u
+#define UEFI_GRANULE      0x1000u
+#define RESET_VECTOR_BACK 16              /* 0xFFFFFFF0 is 16 bytes below the top */
+#define FV_SIGNATURE_AT   40              /* "_FVH" in a firmware volume header */
+
+typedef struct {
+  GBytes *image;       /* pristine contents */
+  uint8_t *host;       /* what the slot maps, page-aligned */
+  uint64_t gpa;
+  size_t len;
+} Region;
+
+struct _VmmFirmware {
+  gboolean bios;
+  Region region[VMM_FIRMWARE_MAX_SLOTS];
+  unsigned n_regions;
+};
+
+static GBytes *
+read_image (const char *path, const char *package, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &data, &len, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "The firmware “%s” does not exist; install the “%s” package",
+                     path, package);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                     "Cannot read the firmware “%s”: %s", path, local->message);
+      return NULL;
+    }
+  return g_bytes_new_take (data, len);
+}
+
+static gboolean
+bad_image (const char *path, const char *why, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "“%s” is not a usable firmware image: %s", path, why);
+  return FALSE;
+}
+
+static gboolean
+add_region (VmmFirmware *fw, GBytes *image, uint64_t gpa, GError **error)
+{
+  Region *r = &fw->region[fw->n_regions];
+  size_t len = g_bytes_get_size (image);
+  void *p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  if (p == MAP_FAILED)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "Cannot allocate memory for the firmware: %s", g_strerror (errno));
+      return FALSE;
+    }
+  r->image = g_bytes_ref (image);
+  r->host = p;
+  r->gpa = gpa;
+  r->len = len;
+  fw->n_regions++;
+  return TRUE;
+}
+
+VmmFirmware *
+vmm_firmware_new_bios (const char *path, GError **error)
+{
+  g_autoptr(VmmFirmware) fw = NULL;
+  g_autoptr(GBytes) image = NULL;
+  const uint8_t *data;
+  size_t len;
+  uint8_t op;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  image = read_image (path, "seabios", error);
+  if (image == NULL)
+    return NULL;
+  data = g_bytes_get_data (image, &len);
+  if (len == 0 || len % BIOS_GRANULE != 0 || len > VMM_FIRMWARE_MAX_SIZE)
+    {
+      bad_image (path, "a BIOS is a multiple of 64 KiB up to 16 MiB", error);
+      return NULL;
+    }
+  /* The reset vector must hold a jump (or the NOPs before one). */
+  op = data[len - RESET_VECTOR_BACK];
+  if (op != 0xea && op != 0xe9 && op != 0xeb && op != 0x90)
+    {
+      bad_image (path, "there is no jump at its reset vector", error);
+      return NULL;
+    }
+
+  fw = g_new0 (VmmFirmware, 1);
+  fw->bios = TRUE;
+  if (!add_region (fw, image, VMM_FIRMWARE_TOP - len, error))
+    return NULL;
+  return g_steal_pointer (&fw);
+}
+
+static gboolean
+check_volume (const char *path, GBytes *image, GError **error)
+{
+  size_t len;
+  const uint8_t *data = g_bytes_get_data (image, &len);
+
+  if (len == 0 || len % UEFI_GRANULE != 0)
+    return bad_image (path, "its size is not a multiple of 4 KiB", error);
+  if (len < FV_SIGNATURE_AT + 4 || memcmp (data + FV_SIGNATURE_AT, "_FVH", 4) != 0)
+    return bad_image (path, "it does not start with a firmware volume", error);
+  return TRUE;
+}
+
+VmmFirmware *
+vmm_firmware_new_uefi (const char *code_path, const char *vars_path, GError **error)
+{
+  g_autoptr(VmmFirmware) fw = NULL;
+  g_autoptr(GBytes) code = NULL, vars = NULL;
+  size_t code_len, vars_len;
+
+  g_return_val_if_fail (code_path != NULL && vars_path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  code = read_image (code_path, "ovmf", error);
+  if (code == NULL)
+    return NULL;
+  vars = read_image (vars_path, "ovmf", error);
+  if (vars == NULL)
+    return NULL;
+  if (!check_volume (code_path, code, error) || !check_volume (vars_path, vars, error))
+    return NULL;
+  code_len = g_bytes_get_size (code);
+  vars_len = g_bytes_get_size (vars);
+  if (code_len > VMM_FIRMWARE_MAX_SIZE || vars_len > VMM_FIRMWARE_MAX_SIZE - code_len)
+    {
+      bad_image (code_path, "code and variables together exceed 16 MiB", error);
+      return NULL;
+    }
+
+  fw = g_new0 (VmmFirmware, 1);
+  if (!add_region (fw, code, VMM_FIRMWARE_TOP - code_len, error)
+      || !add_region (fw, vars, VMM_FIRMWARE_TOP - code_len - vars_len, error))
+    return NULL;
+  return g_steal_pointer (&fw);
+}
+
+void
+vmm_firmware_free (VmmFirmware *fw)
+{
+  if (fw == NULL)
+    return;
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    {
+      munmap (fw->region[i].host, fw->region[i].len);
+      g_bytes_unref (fw->region[i].image);
+    }
+  g_free (fw);
+}
+
+uint64_t
+vmm_firmware_base (const VmmFirmware *fw)
+{
+  uint64_t base = VMM_FIRMWARE_TOP;
+
+  g_return_val_if_fail (fw != NULL, VMM_FIRMWARE_TOP);
+
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    base = MIN (base, fw->region[i].gpa);
+  return base;
+}
+
+gboolean
+vmm_firmware_is_bios (const VmmFirmware *fw)
+{
+  g_return_val_if_fail (fw != NULL, FALSE);
+  return fw->bios;
+}
+
+gboolean
+vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **error)
+{
+  gboolean readonly;
+
+  g_return_val_if_fail (fw != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Without read-only slots the guest could scribble on its ROM; it only
+   * hurts itself, and every new VM gets the pristine image back. */
+  readonly = ioctl (vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    {
+      Region *r = &fw->region[i];
+      struct kvm_userspace_memory_region slot = {
+        .slot = first_slot + i,
+        .flags = readonly ? KVM_MEM_READONLY : 0,
+        .guest_phys_addr = r->gpa,
+        .memory_size = r->len,
+        .userspace_addr = (uint64_t) (uintptr_t) r->host,
+      };
+
+      memcpy (r->host, g_bytes_get_data (r->image, NULL), r->len);
+      if (ioctl (vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                       "Mapping the firmware failed: %s", g_strerror (errno));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+void
+vmm_firmware_load_legacy (const VmmFirmware *fw, uint8_t *ram, uint64_t ram_len)
+{
+  const Region *r;
+  size_t n;
+
+  g_return_if_fail (fw != NULL && ram != NULL);
+  g_return_if_fail (ram_len >= VMM_FIRMWARE_LEGACY_BASE + VMM_FIRMWARE_LEGACY_SIZE);
+
+  if (!fw->bios)
+    return;
+  /* A 64 KiB BIOS fills only the F-segment; the E-segment stays RAM. */
+  r = &fw->region[0];
+  n = MIN (r->len, (size_t) VMM_FIRMWARE_LEGACY_SIZE);
+  memcpy (ram + VMM_FIRMWARE_LEGACY_BASE + VMM_FIRMWARE_LEGACY_SIZE - n,
+          (const uint8_t *) g_bytes_get_data (r->image, NULL) + r->len - n, n);
+}
+
+void
+vmm_firmware_reset_state (struct kvm_sregs *sregs, struct kvm_regs *regs)
+{
+  g_return_if_fail (sregs != NULL && regs != NULL);
+
+  sregs->cs.selector = 0xf000;
+  sregs->cs.base = 0xffff0000;
+  sregs->cs.limit = 0xffff;
+  sregs->cs.type = 0xb;
+  sregs->cs.present = 1;
+  sregs->cs.s = 1;
+  sregs->cs.dpl = 0;
+  sregs->cs.db = 0;
+  sregs->cs.l = 0;
+  sregs->cs.g = 0;
+  sregs->cr0 &= ~0x80000001ULL;          /* PG and PE off: real mode */
+  memset (regs, 0, sizeof *regs);
+  regs->rip = 0xfff0;
+  regs->rflags = 0x2;
+}
