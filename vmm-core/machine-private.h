@@ -53,6 +53,9 @@ struct _VmmMachine {
   char *kernel_path, *initrd_path, *cmdline, *realmode_path;
   VmmDiskConfig disks[VMM_DISKS_MAX];   /* strings owned by the machine */
   unsigned n_disks;
+  gboolean net_user, net_restricted, rng;
+  char **net_forwards;
+  char *net_mac_seed;
   uint64_t memory;
   unsigned n_cpus;
   VmmSerialSink serial_sink;

@@ -12,6 +12,9 @@
 #include "cmdline.h"
 #include "devices/pci-host.h"
 #include "block/virtio-blk.h"
+#include "net/slirp.h"
+#include "net/virtio-net.h"
+#include "net/virtio-rng.h"
 #include "storage/image.h"
 #include "x86/acpi.h"
 #include "x86/e820.h"
@@ -104,6 +107,68 @@ set_cmos_memory (VmmMachine *m)
 /* PCI slots: 0 is the host bridge; devices follow in a fixed order so that
  * a machine's guest sees the same topology at every boot. */
 #define SLOT_FIRST_DISK 1
+#define SLOT_NET        (SLOT_FIRST_DISK + VMM_DISKS_MAX)
+#define SLOT_RNG        (SLOT_NET + 1)
+
+static gboolean
+add_pci (VmmMachine *m, unsigned slot, VmmPciDevice *dev, const char *what, GError **error)
+{
+  int r = vmm_pci_bus_add (m->pci, VMM_PCI_DEVFN (slot, 0), dev);
+
+  if (r < 0)
+    {
+      vmm_pci_device_free (dev);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED, "%s: no PCI slot: %s", what,
+                   g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+add_net (VmmMachine *m, GError **error)
+{
+  VmmNetSlirpConfig slirp = {
+    .restricted = m->net_restricted,
+    .hostfwd = (const char *const *) m->net_forwards,
+  };
+  VmmVirtioNetConfig cfg = { .mtu = 0 };
+  g_autoptr(GError) local = NULL;
+  g_autofree char *seed = NULL;
+  VmmNetBackend *be;
+  VmmPciDevice *dev;
+
+  be = vmm_net_slirp_new (&slirp, &local);
+  if (be == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_NETWORK, "Networking: %s", local->message);
+      return FALSE;
+    }
+  /* Without a seed the address still stays the same for the same guest
+   * files, so a DHCP lease survives a restart of the runner. */
+  seed = m->net_mac_seed != NULL ? g_strdup (m->net_mac_seed)
+         : g_strdup_printf ("%s|%s", m->kernel_path != NULL ? m->kernel_path : "",
+                            m->n_disks > 0 ? m->disks[0].path : "");
+  vmm_net_mac_from_seed (seed, cfg.mac);
+  dev = vmm_virtio_net_new (&m->platform, &cfg, be, &local);
+  if (dev == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_NETWORK, "Networking: %s", local->message);
+      return FALSE;
+    }
+  return add_pci (m, SLOT_NET, dev, "Networking", error);
+}
+
+static gboolean
+add_rng (VmmMachine *m, GError **error)
+{
+  /* A guest reading /dev/hwrng in a loop gets 1 MiB/s, plenty to seed its
+   * own generator, without draining the host's pool. */
+  VmmVirtioRngConfig cfg = { .max_bytes_per_sec = 1 << 20 };
+  VmmPciDevice *dev = vmm_virtio_rng_new (&m->platform, &cfg, error);
+
+  return dev != NULL && add_pci (m, SLOT_RNG, dev, "Random number generator", error);
+}
 
 static gboolean
 add_disk (VmmMachine *m, unsigned i, GError **error)
@@ -118,7 +183,6 @@ add_disk (VmmMachine *m, unsigned i, GError **error)
   g_autoptr(GError) local = NULL;
   VmmPciDevice *dev;
   VmmImage *img;
-  int r;
 
   if (d->format != NULL && !vmm_image_format_parse (d->format, &format))
     {
@@ -139,15 +203,7 @@ add_disk (VmmMachine *m, unsigned i, GError **error)
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
       return FALSE;
     }
-  r = vmm_pci_bus_add (m->pci, VMM_PCI_DEVFN (SLOT_FIRST_DISK + i, 0), dev);
-  if (r < 0)
-    {
-      vmm_pci_device_free (dev);
-      g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
-                   "Disk “%s”: no PCI slot: %s", d->path, g_strerror (-r));
-      return FALSE;
-    }
-  return TRUE;
+  return add_pci (m, SLOT_FIRST_DISK + i, dev, d->path, error);
 }
 
 static gboolean
@@ -192,6 +248,10 @@ create_devices (VmmMachine *m, GError **error)
   for (unsigned i = 0; i < m->n_disks; i++)
     if (!add_disk (m, i, error))
       return FALSE;
+  if (m->net_user && !add_net (m, error))
+    return FALSE;
+  if (m->rng && !add_rng (m, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -534,6 +594,11 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->initrd_path = g_strdup (config->initrd_path);
   m->cmdline = g_strdup (config->cmdline);
   m->realmode_path = g_strdup (config->realmode_image_path);
+  m->net_user = config->net_user;
+  m->net_restricted = config->net_restricted;
+  m->net_forwards = g_strdupv ((char **) config->net_forwards);
+  m->net_mac_seed = g_strdup (config->net_mac_seed);
+  m->rng = config->rng;
   m->n_disks = config->n_disks;
   for (unsigned i = 0; i < m->n_disks; i++)
     {
@@ -726,6 +791,8 @@ vmm_machine_free (VmmMachine *m)
   g_free (m->initrd_path);
   g_free (m->cmdline);
   g_free (m->realmode_path);
+  g_strfreev (m->net_forwards);
+  g_free (m->net_mac_seed);
   for (unsigned i = 0; i < m->n_disks; i++)
     {
       g_free ((char *) m->disks[i].path);

@@ -39,6 +39,7 @@ typedef enum {
   VMM_ERROR_NO_MEMORY,          /* guest RAM could not be allocated */
   VMM_ERROR_BAD_STATE,          /* the request does not fit the machine's state */
   VMM_ERROR_DISK,               /* a disk image is missing, locked, or not an image */
+  VMM_ERROR_NETWORK,            /* a port forward is malformed or its host port is busy */
 } VmmError;
 
 typedef enum {
@@ -90,6 +91,15 @@ typedef struct {
   /* Disks, in the order the guest enumerates them (vda, vdb, ...). */
   VmmDiskConfig disks[VMM_DISKS_MAX];
   unsigned n_disks;
+  /* A virtio-net card on user-mode networking (NAT through libslirp:
+   * 10.0.2.0/24, DHCP, DNS), reachable from the host through forwards
+   * such as "tcp:127.0.0.1:2222-:22" (NULL-terminated, may be NULL). */
+  gboolean net_user;
+  const char *const *net_forwards;
+  gboolean net_restricted;      /* the guest reaches nothing but the host forwards */
+  const char *net_mac_seed;     /* the card's MAC is derived from this (a machine's UUID) */
+  /* A virtio-rng device fed from the host's getrandom(). */
+  gboolean rng;
 } VmmConfig;
 
 /* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */

@@ -273,12 +273,42 @@ parse_disk (const char *spec, VmmDiskConfig *disk, GStrv *owned, char **why)
   return TRUE;
 }
 
+/* user[,hostfwd=PROTO:ADDR:PORT-:PORT]...[,restrict] */
+static gboolean
+parse_net (const char *spec, VmmConfig *config, GPtrArray *forwards, char **why)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+
+  if (g_strcmp0 (parts[0], "user") != 0)
+    {
+      *why = g_strdup_printf ("--net “%s”: only user networking exists (--net user[,hostfwd=tcp:127.0.0.1:2222-:22])", spec);
+      return FALSE;
+    }
+  for (unsigned i = 1; parts[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (parts[i], "hostfwd="))
+        g_ptr_array_add (forwards, g_strdup (parts[i] + strlen ("hostfwd=")));
+      else if (strcmp (parts[i], "restrict") == 0)
+        config->net_restricted = TRUE;
+      else
+        {
+          *why = g_strdup_printf ("--net: unknown option “%s” (use hostfwd=tcp:ADDR:PORT-:PORT or restrict)", parts[i]);
+          return FALSE;
+        }
+    }
+  config->net_user = TRUE;
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
   g_auto(GStrv) disks = NULL;
+  g_autofree char *net = NULL;
+  gboolean rng = FALSE;
+  g_autoptr(GPtrArray) forwards = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) disk_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   int cpus = 1;
   GOptionEntry entries[] = {
@@ -289,6 +319,10 @@ main (int argc, char **argv)
     { "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Number of vCPUs (default 1)", "N" },
     { "disk", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &disks,
       "A virtio disk (repeatable): raw or qcow2 image", "FILE[,format=raw|qcow2][,readonly][,serial=S]" },
+    { "net", 0, 0, G_OPTION_ARG_STRING, &net,
+      "A virtio network card on user-mode networking, with host port forwards",
+      "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict]" },
+    { "rng", 0, 0, G_OPTION_ARG_NONE, &rng, "A virtio random number generator", NULL },
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes: stdio (default) or file:PATH", "stdio|file:PATH" },
     { "realmode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &realmode,
       "A raw real-mode program instead of a kernel (for testing the monitor)", "FILE" },
@@ -333,6 +367,15 @@ main (int argc, char **argv)
   if (cpus < 1)
     return bad_input ("--cpus must be at least 1");
   config.cpus = (unsigned) cpus;
+  config.rng = rng;
+  if (net != NULL)
+    {
+      g_autofree char *why = NULL;
+      if (!parse_net (net, &config, forwards, &why))
+        return bad_input (why);
+      g_ptr_array_add (forwards, NULL);
+      config.net_forwards = (const char *const *) forwards->pdata;
+    }
   for (unsigned i = 0; disks != NULL && disks[i] != NULL; i++)
     {
       g_autofree char *why = NULL;

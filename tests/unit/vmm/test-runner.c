@@ -5,6 +5,8 @@
  */
 #include "fake-bzimage.h"
 
+#include <gio/gio.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +90,29 @@ test_bad_input (void)
         nine[3 + 2 * i] = missing;
       }
     expect_bad_input (nine, "too many --disk");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", "tap", NULL },
+                      "only user networking");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", "user,bogus", NULL },
+                      "unknown option “bogus”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", "user,hostfwd=tcp:1", NULL },
+                      "Networking");
+    {
+      /* A forward whose host port another program holds. */
+      g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                              G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autofree char *fwd = NULL;
+
+      g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+      g_assert_true (g_socket_listen (sock, NULL));
+      bound = g_socket_get_local_address (sock, NULL);
+      fwd = g_strdup_printf ("user,hostfwd=tcp:127.0.0.1:%u-:22",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", fwd, NULL },
+                        "Networking");
+    }
   }
 
   g_unlink (kernel);
