@@ -1,0 +1,383 @@
+/* test-kvm-seabios.c: Debian's SeaBIOS on /dev/kvm, on a small PC put
+ * together from the monitor's parts: the firmware image at the top of
+ * 4 GiB, fw_cfg with the PC's items and the ACPI table-loader, the debug
+ * console, COM1, CMOS, the PM block and the PCI host bridge.
+ *
+ * SeaBIOS must print its banner on the debug port, mirror its screen to
+ * the serial port (etc/sercon-port), run the table-loader (its log says
+ * where the RSDP went) and reach its boot attempt. On PVM each
+ * instruction is emulated, so the deadline is generous; a guest that
+ * stops early is a failure with both logs printed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "bus.h"
+#include "cpuid.h"
+#include "guest-mem.h"
+#include "devices/i8042.h"
+#include "devices/pci.h"
+#include "devices/pci-host.h"
+#include "devices/pm.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
+#include "firmware/acpi-loader.h"
+#include "firmware/debugcon.h"
+#include "firmware/firmware.h"
+#include "firmware/fw-cfg-pc.h"
+#include "x86/acpi.h"
+#include "x86/layout.h"
+
+#define RAM_SIZE        (128ull << 20)
+#define TSS_ADDR        0xfeffd000ull   /* below any flash image */
+#define IDENTITY_ADDR   0xfeffc000ull
+#define DEADLINE_S      240
+#define FIRMWARE_SLOT   1
+
+typedef struct {
+  int kvm, vm, vcpu;
+  struct kvm_run *run;
+  uint8_t *ram;
+  VmmGuestMem mem;
+  VmmBus *pio, *mmio;
+  VmmFirmware *firmware;
+  VmmFwCfg *fw_cfg;
+  VmmDebugcon *debugcon;
+  VmmSerial *serial;
+  VmmI8042 *i8042;
+  VmmRtc *rtc;
+  VmmPm *pm;
+  VmmPciBus *pci;
+  GString *debug_log, *serial_log;
+  gboolean powered_off, reset;
+} Pc;
+
+static void
+on_alarm (int sig)
+{
+  /* Only interrupts KVM_RUN, so the loop can look at the clock. */
+}
+
+static void
+on_debug (void *opaque, const uint8_t *data, size_t len)
+{
+  g_string_append_len (((Pc *) opaque)->debug_log, (const char *) data, (gssize) len);
+}
+
+static void
+on_serial (void *opaque, const uint8_t *data, size_t len)
+{
+  g_string_append_len (((Pc *) opaque)->serial_log, (const char *) data, (gssize) len);
+}
+
+static void
+set_irq (void *opaque, unsigned gsi, gboolean level)
+{
+  Pc *pc = opaque;
+  struct kvm_irq_level irq = { .irq = gsi, .level = level ? 1 : 0 };
+
+  g_assert_cmpint (ioctl (pc->vm, KVM_IRQ_LINE, &irq), ==, 0);
+}
+
+static void
+on_poweroff (void *opaque)
+{
+  ((Pc *) opaque)->powered_off = TRUE;
+}
+
+static void
+on_reset (void *opaque)
+{
+  ((Pc *) opaque)->reset = TRUE;
+}
+
+static void
+set_cpuid (Pc *pc)
+{
+  unsigned max = 256;
+  g_autofree struct kvm_cpuid2 *sup = g_malloc0 (sizeof *sup + max * sizeof sup->entries[0]);
+  g_autofree struct kvm_cpuid2 *out = NULL;
+  int n;
+
+  sup->nent = max;
+  g_assert_cmpint (ioctl (pc->kvm, KVM_GET_SUPPORTED_CPUID, sup), ==, 0);
+  out = g_malloc0 (sizeof *out + (sup->nent + VMM_CPUID_EXTRA_ENTRIES) * sizeof out->entries[0]);
+  n = vmm_cpuid_build (sup->entries, sup->nent, 0, 1, FALSE, out->entries,
+                       sup->nent + VMM_CPUID_EXTRA_ENTRIES);
+  g_assert_cmpint (n, >, 0);
+  out->nent = (uint32_t) n;
+  g_assert_cmpint (ioctl (pc->vcpu, KVM_SET_CPUID2, out), ==, 0);
+}
+
+/* The CMOS sizes SeaBIOS falls back on, and the boot device byte. */
+static void
+set_cmos (VmmRtc *rtc)
+{
+  uint64_t ext_kib = MIN ((RAM_SIZE - (1 << 20)) >> 10, 0xffffULL);
+  uint64_t above_16m = (RAM_SIZE - (16 << 20)) >> 16;
+
+  vmm_rtc_set_nvram (rtc, 0x15, 640 & 0xff);
+  vmm_rtc_set_nvram (rtc, 0x16, 640 >> 8);
+  vmm_rtc_set_nvram (rtc, 0x17, (uint8_t) ext_kib);
+  vmm_rtc_set_nvram (rtc, 0x18, (uint8_t) (ext_kib >> 8));
+  vmm_rtc_set_nvram (rtc, 0x30, (uint8_t) ext_kib);
+  vmm_rtc_set_nvram (rtc, 0x31, (uint8_t) (ext_kib >> 8));
+  vmm_rtc_set_nvram (rtc, 0x34, (uint8_t) above_16m);
+  vmm_rtc_set_nvram (rtc, 0x35, (uint8_t) (above_16m >> 8));
+}
+
+static void
+add_acpi (VmmFwCfg *fw_cfg)
+{
+  static const uint32_t ids[] = { 0 };
+  g_autoptr(GError) error = NULL;
+  VmmAcpiConfig cfg = {
+    .n_cpus = 1,
+    .apic_ids = ids,
+    .pci_mmio64_base = VMM_HIGHMEM_BASE,
+    .has_ecam = TRUE,
+  };
+  g_autoptr(VmmAcpiTables) tables = vmm_acpi_build (&cfg, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (vmm_fw_cfg_add_acpi (fw_cfg, tables, &error));
+  g_assert_no_error (error);
+}
+
+static void
+pc_init (Pc *pc)
+{
+  g_autoptr(GError) error = NULL;
+  struct kvm_pit_config pit = { .flags = 0 };
+  struct kvm_userspace_memory_region ram = { .slot = 0, .memory_size = RAM_SIZE };
+  uint64_t identity = IDENTITY_ADDR;
+  VmmIrqLine com1 = { set_irq, pc, VMM_IRQ_COM1 }, sci = { set_irq, pc, VMM_IRQ_SCI };
+  VmmIrqLine kbd = { set_irq, pc, VMM_IRQ_I8042_KBD }, aux = { set_irq, pc, VMM_IRQ_I8042_AUX };
+  VmmFwCfgPcConfig fw_cfg_pc = {
+    .ram_size = RAM_SIZE,
+    .lowmem_size = RAM_SIZE,
+    .n_cpus = 1,
+    .max_cpus = 1,
+    .sercon_port = VMM_PORT_COM1,
+  };
+  struct kvm_sregs sregs;
+  struct kvm_regs regs;
+  int mmap_size;
+
+  pc->debug_log = g_string_new (NULL);
+  pc->serial_log = g_string_new (NULL);
+  pc->vm = ioctl (pc->kvm, KVM_CREATE_VM, 0);
+  g_assert_cmpint (pc->vm, >=, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_TSS_ADDR, (unsigned long) TSS_ADDR), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_IDENTITY_MAP_ADDR, &identity), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_IRQCHIP, 0), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_PIT2, &pit), ==, 0);
+
+  pc->ram = mmap (NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  g_assert_true (pc->ram != MAP_FAILED);
+  ram.userspace_addr = (uint64_t) (uintptr_t) pc->ram;
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_USER_MEMORY_REGION, &ram), ==, 0);
+  vmm_guest_mem_init (&pc->mem);
+  g_assert_cmpint (vmm_guest_mem_add (&pc->mem, 0, RAM_SIZE, pc->ram), ==, 0);
+
+  pc->firmware = vmm_firmware_new_bios (VMM_FIRMWARE_SEABIOS_PATH, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmm_firmware_map (pc->firmware, pc->vm, FIRMWARE_SLOT, &error));
+  g_assert_no_error (error);
+  vmm_firmware_load_legacy (pc->firmware, pc->ram, RAM_SIZE);
+
+  pc->pio = vmm_bus_new ("pio");
+  pc->mmio = vmm_bus_new ("mmio");
+  pc->fw_cfg = vmm_fw_cfg_new (&pc->mem);
+  g_assert_true (vmm_fw_cfg_setup_pc (pc->fw_cfg, &fw_cfg_pc, &error));
+  g_assert_no_error (error);
+  add_acpi (pc->fw_cfg);
+  pc->debugcon = vmm_debugcon_new (on_debug, pc);
+  pc->serial = vmm_serial_new (&com1, on_serial, pc);
+  pc->i8042 = vmm_i8042_new (&kbd, &aux, on_reset, pc);
+  pc->rtc = vmm_rtc_new (NULL, NULL);
+  set_cmos (pc->rtc);
+  pc->pm = vmm_pm_new (&sci, NULL, NULL, on_poweroff, pc);
+  pc->pci = vmm_pci_bus_new ();
+  g_assert_cmpint (vmm_fw_cfg_register (pc->fw_cfg, pc->pio), ==, 0);
+  g_assert_cmpint (vmm_debugcon_register (pc->debugcon, pc->pio, VMM_DEBUGCON_PORT), ==, 0);
+  g_assert_cmpint (vmm_serial_register (pc->serial, pc->pio, VMM_PORT_COM1), ==, 0);
+  g_assert_cmpint (vmm_i8042_register (pc->i8042, pc->pio), ==, 0);
+  g_assert_cmpint (vmm_rtc_register (pc->rtc, pc->pio), ==, 0);
+  g_assert_cmpint (vmm_pm_register (pc->pm, pc->pio, VMM_PORT_PM_BASE), ==, 0);
+  g_assert_cmpint (vmm_pci_bus_register (pc->pci, pc->pio, pc->mmio, VMM_PCI_ECAM_BASE,
+                                         VMM_PCI_ECAM_SIZE), ==, 0);
+  g_assert_cmpint (vmm_pci_bus_add (pc->pci, 0, vmm_pci_host_bridge_new ()), ==, 0);
+
+  pc->vcpu = ioctl (pc->vm, KVM_CREATE_VCPU, 0);
+  g_assert_cmpint (pc->vcpu, >=, 0);
+  mmap_size = ioctl (pc->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+  g_assert_cmpint (mmap_size, >, 0);
+  pc->run = mmap (NULL, (size_t) mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, pc->vcpu, 0);
+  g_assert_true (pc->run != MAP_FAILED);
+  set_cpuid (pc);
+  g_assert_cmpint (ioctl (pc->vcpu, KVM_GET_SREGS, &sregs), ==, 0);
+  vmm_firmware_reset_state (&sregs, &regs);
+  g_assert_cmpint (ioctl (pc->vcpu, KVM_SET_SREGS, &sregs), ==, 0);
+  g_assert_cmpint (ioctl (pc->vcpu, KVM_SET_REGS, &regs), ==, 0);
+}
+
+static void
+handle_io (Pc *pc)
+{
+  struct kvm_run *run = pc->run;
+  uint8_t *p = (uint8_t *) run + run->io.data_offset;
+
+  for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size)
+    {
+      if (run->io.direction == KVM_EXIT_IO_OUT)
+        vmm_bus_write (pc->pio, run->io.port, p, run->io.size);
+      else
+        vmm_bus_read (pc->pio, run->io.port, p, run->io.size);
+    }
+}
+
+/* There is no disk: the boot attempt ends with this, on the screen and
+ * so on the serial port. */
+static gboolean
+booted (Pc *pc)
+{
+  return strstr (pc->serial_log->str, "No bootable device") != NULL;
+}
+
+/* Runs the vCPU until SeaBIOS tries to boot, or fails the test. */
+static void
+run_until_boot (Pc *pc)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  struct sigaction sa = { .sa_handler = on_alarm };
+  struct itimerval tick = { { 0, 100000 }, { 0, 100000 } }, off = { { 0, 0 }, { 0, 0 } };
+  const char *why = NULL;
+
+  sigaction (SIGALRM, &sa, NULL);
+  setitimer (ITIMER_REAL, &tick, NULL);
+  while (why == NULL && !booted (pc))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          why = "timed out";
+          break;
+        }
+      if (ioctl (pc->vcpu, KVM_RUN, 0) < 0)
+        {
+          if (errno == EINTR || errno == EAGAIN)
+            continue;
+          why = "KVM_RUN failed";
+          break;
+        }
+      switch (pc->run->exit_reason)
+        {
+        case KVM_EXIT_IO:
+          handle_io (pc);
+          break;
+        case KVM_EXIT_MMIO:
+          if (pc->run->mmio.is_write)
+            vmm_bus_write (pc->mmio, pc->run->mmio.phys_addr, pc->run->mmio.data, pc->run->mmio.len);
+          else
+            vmm_bus_read (pc->mmio, pc->run->mmio.phys_addr, pc->run->mmio.data, pc->run->mmio.len);
+          break;
+        case KVM_EXIT_INTR:
+          break;
+        case KVM_EXIT_HLT:
+          why = "halted";
+          break;
+        case KVM_EXIT_SHUTDOWN:
+          why = "triple fault";
+          break;
+        default:
+          why = "unexpected exit";
+          break;
+        }
+      if (pc->powered_off)
+        why = "powered off";
+      if (pc->reset)
+        why = "reset";
+    }
+  setitimer (ITIMER_REAL, &off, NULL);
+  if (why != NULL)
+    {
+      g_test_message ("debug port:\n%s", pc->debug_log->str);
+      g_test_message ("serial:\n%s", pc->serial_log->str);
+      g_test_message ("exit reason %u", pc->run->exit_reason);
+      g_test_fail_printf ("SeaBIOS did not reach its boot attempt: %s", why);
+    }
+}
+
+static void
+pc_clear (Pc *pc)
+{
+  close (pc->vcpu);
+  close (pc->vm);
+  munmap (pc->ram, RAM_SIZE);
+  vmm_fw_cfg_free (pc->fw_cfg);
+  vmm_debugcon_free (pc->debugcon);
+  vmm_serial_free (pc->serial);
+  vmm_i8042_free (pc->i8042);
+  vmm_rtc_free (pc->rtc);
+  vmm_pm_free (pc->pm);
+  vmm_pci_bus_free (pc->pci);
+  vmm_bus_free (pc->pio);
+  vmm_bus_free (pc->mmio);
+  vmm_firmware_free (pc->firmware);
+  g_string_free (pc->debug_log, TRUE);
+  g_string_free (pc->serial_log, TRUE);
+}
+
+static void
+test_seabios_boot (void)
+{
+  Pc pc = { 0 };
+
+  if (!g_file_test (VMM_FIRMWARE_SEABIOS_PATH, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the seabios package is not installed");
+      return;
+    }
+  pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (pc.kvm, >=, 0);
+  pc_init (&pc);
+  run_until_boot (&pc);
+  if (!g_test_failed ())
+    {
+      g_test_message ("debug port:\n%s", pc.debug_log->str);
+      g_test_message ("serial:\n%s", pc.serial_log->str);
+      /* The banner on both ports, fw_cfg found with its DMA interface and
+       * our e820, the ACPI tables from our table-loader (SeaBIOS walks
+       * them from the RSDP it placed), and the boot attempt. */
+      g_assert_nonnull (strstr (pc.debug_log->str, "SeaBIOS (version"));
+      g_assert_nonnull (strstr (pc.serial_log->str, "SeaBIOS (version"));
+      g_assert_nonnull (strstr (pc.debug_log->str, "fw_cfg DMA interface supported"));
+      g_assert_nonnull (strstr (pc.debug_log->str, "qemu/e820: addr 0x0000000000000000 len 0x0000000008000000 [RAM]"));
+      g_assert_nonnull (strstr (pc.debug_log->str, "(via xsdt)"));
+      g_assert_nonnull (strstr (pc.debug_log->str, "ACPI: parse DSDT"));
+      g_assert_nonnull (strstr (pc.debug_log->str, "Booting from"));
+    }
+  pc_clear (&pc);
+  close (pc.kvm);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (access ("/dev/kvm", R_OK | W_OK) != 0)
+    return 77;
+  g_test_add_func ("/kvm/seabios/boot", test_seabios_boot);
+  return g_test_run ();
+}
