@@ -760,6 +760,9 @@ typedef struct
   char     *realmode_image;
   guint64   memory;
   guint     cpus;
+  /* Copies of the profile's virtio disks, as the monitor takes them. */
+  GPtrArray *disk_paths;
+  GPtrArray *disk_formats;
 } StartData;
 
 static void
@@ -772,6 +775,8 @@ start_data_free (gpointer data)
   g_free (start->initrd);
   g_free (start->cmdline);
   g_free (start->realmode_image);
+  g_clear_pointer (&start->disk_paths, g_ptr_array_unref);
+  g_clear_pointer (&start->disk_formats, g_ptr_array_unref);
   g_free (start);
 }
 
@@ -795,6 +800,12 @@ start_thread (GTask        *task,
   config.cpus = start->cpus;
   config.state_notify = on_vmm_state_cb;
   config.state_data = start->run;
+  for (guint i = 0; i < start->disk_paths->len && i < VMM_DISKS_MAX; i++)
+    {
+      config.disks[i].path = g_ptr_array_index (start->disk_paths, i);
+      config.disks[i].format = g_ptr_array_index (start->disk_formats, i);
+    }
+  config.n_disks = MIN (start->disk_paths->len, VMM_DISKS_MAX);
 
   vmm = vmm_machine_new (&config, &error);
   if (vmm == NULL)
@@ -885,6 +896,21 @@ vireo_machine_start_async (VireoMachine        *self,
       start->cmdline = g_strdup (vireo_profile_get_cmdline (self->profile));
     }
   start->memory = vireo_profile_get_memory_kib (self->profile) * 1024;
+  start->disk_paths = g_ptr_array_new_with_free_func (g_free);
+  start->disk_formats = g_ptr_array_new ();
+  for (guint i = 0; i < vireo_profile_get_n_disks (self->profile); i++)
+    {
+      const VireoProfileDisk *disk = vireo_profile_get_disk (self->profile, i);
+
+      /* The guest sees virtio disks only, so far; CD-ROMs and SATA
+       * disks come with the controllers that carry them. */
+      if (disk->device != VIREO_DISK_DEVICE_DISK || disk->bus != VIREO_DISK_BUS_VIRTIO ||
+          disk->path == NULL || start->disk_paths->len == VMM_DISKS_MAX ||
+          self->realmode_image != NULL)
+        continue;
+      g_ptr_array_add (start->disk_paths, g_strdup (disk->path));
+      g_ptr_array_add (start->disk_formats, (char *) (disk->format == VIREO_DISK_FORMAT_QCOW2 ? "qcow2" : "raw"));
+    }
   /* Real-mode test programs run on one vCPU. */
   start->cpus = self->realmode_image != NULL ? 1 : vireo_profile_get_vcpus (self->profile);
 

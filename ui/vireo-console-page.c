@@ -84,7 +84,7 @@ update (VireoConsolePage *self)
     case VIREO_MACHINE_STATE_PAUSED:
       icon = "media-playback-pause-symbolic";
       title = _("Paused");
-      description = _("The machine is paused; resume it from the menu");
+      description = _("The machine is paused");
       break;
 
     case VIREO_MACHINE_STATE_STOPPING:
@@ -109,8 +109,20 @@ update (VireoConsolePage *self)
   adw_status_page_set_icon_name (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
   adw_status_page_set_description (self->status_page, description);
+  /* The one thing to do next, as a button: run it, or let it go on. */
+  if (state == VIREO_MACHINE_STATE_PAUSED)
+    {
+      gtk_button_set_label (self->start_button, _("_Resume"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->start_button), "console.resume");
+    }
+  else
+    {
+      gtk_button_set_label (self->start_button, _("_Run"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->start_button), "console.start");
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->start_button),
-                          self->machine != NULL && !vireo_machine_is_active (self->machine));
+                          self->machine != NULL &&
+                          (state == VIREO_MACHINE_STATE_PAUSED || !vireo_machine_is_active (self->machine)));
 
   for (guint i = 0; i < G_N_ELEMENTS (page_actions); i++)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), page_actions[i].page_action,

@@ -63,7 +63,9 @@ show_error (VireoWindow *self,
   AdwToast *toast = adw_toast_new (title);
   g_autofree char *logged = NULL;
 
-  /* Errors stay until read; a toast that scrolls away unread is lost. */
+  /* The newest error shows at once rather than queueing behind an old
+   * one, and stays a while: a toast that goes unread is lost. */
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_timeout (toast, 10);
   if (detail != NULL)
     {

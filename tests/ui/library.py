@@ -211,6 +211,7 @@ def run_machine():
     s.app_action("test-realmode", f"({gvariant_string(BUILD)}, {gvariant_string(guest)})")
     s.window_action("win.machine-start", gvariant_string(BUILD))
     wait_state(BUILD, "running")
+    time.sleep(1)
     s.screenshot("library-running")
     s.window_action("win.machine-open", gvariant_string(BUILD))
     s.wait_dump(lambda d: d.get("page") == ["console"], "the console page")
