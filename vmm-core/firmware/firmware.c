@@ -11,10 +11,15 @@
 #include "firmware/firmware.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "firmware/pflash.h"
 
 #define BIOS_GRANULE      0x10000u
 #define UEFI_GRANULE      0x1000u
@@ -22,7 +27,11 @@
 #define FV_SIGNATURE_AT   40              /* "_FVH" in a firmware volume header */
 
 typedef struct {
-  GBytes *image;       /* pristine contents */
+  VmmFirmware *fw;
+  unsigned index;      /* slot first_slot + index */
+  GBytes *image;       /* ROM: pristine contents; NULL for flash */
+  VmmPflash *pflash;   /* flash: the device in front of host */
+  gboolean shared;     /* flash: host maps the variables file itself */
   uint8_t *host;       /* what the slot maps, page-aligned */
   uint64_t gpa;
   size_t len;
@@ -32,7 +41,24 @@ struct _VmmFirmware {
   gboolean bios;
   Region region[VMM_FIRMWARE_MAX_SLOTS];
   unsigned n_regions;
+
+  /* The VM the images are mapped into, for the flash's mode switches:
+   * those come from vCPU threads, map() from the control thread. */
+  GMutex slot_lock;
+  int vm_fd;
+  uint32_t first_slot;
+  gboolean readonly;
 };
+
+static VmmFirmware *
+firmware_new (void)
+{
+  VmmFirmware *fw = g_new0 (VmmFirmware, 1);
+
+  g_mutex_init (&fw->slot_lock);
+  fw->vm_fd = -1;
+  return fw;
+}
 
 static GBytes *
 read_image (const char *path, const char *package, GError **error)
@@ -77,6 +103,7 @@ add_region (VmmFirmware *fw, GBytes *image, uint64_t gpa, GError **error)
       return FALSE;
     }
   r->image = g_bytes_ref (image);
+  memcpy (p, g_bytes_get_data (image, NULL), len);
   r->host = p;
   r->gpa = gpa;
   r->len = len;
@@ -113,7 +140,7 @@ vmm_firmware_new_bios (const char *path, GError **error)
       return NULL;
     }
 
-  fw = g_new0 (VmmFirmware, 1);
+  fw = firmware_new ();
   fw->bios = TRUE;
   if (!add_region (fw, image, VMM_FIRMWARE_TOP - len, error))
     return NULL;
@@ -133,8 +160,93 @@ check_volume (const char *path, GBytes *image, GError **error)
   return TRUE;
 }
 
+/* The flash's reads stop or start being plain memory: the slot goes
+ * away so that they reach the device, or comes back. */
+static void
+on_flash_mode (void *opaque, gboolean array)
+{
+  Region *r = opaque;
+  VmmFirmware *fw = r->fw;
+
+  g_mutex_lock (&fw->slot_lock);
+  if (fw->vm_fd >= 0 && fw->readonly)
+    {
+      struct kvm_userspace_memory_region slot = {
+        .slot = fw->first_slot + r->index,
+        .flags = KVM_MEM_READONLY,
+        .guest_phys_addr = r->gpa,
+        .memory_size = array ? r->len : 0,
+        .userspace_addr = (uint64_t) (uintptr_t) r->host,
+      };
+
+      if (ioctl (fw->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+        g_warning ("Remapping the UEFI variable flash failed: %s", g_strerror (errno));
+    }
+  g_mutex_unlock (&fw->slot_lock);
+}
+
+/* The variables: a flash over the file itself when @persist (changes
+ * reach the file), else over a private copy that lives as long as the
+ * machine. */
+static gboolean
+add_flash (VmmFirmware *fw, const char *path, GBytes *vars, gboolean persist, uint64_t gpa,
+           GError **error)
+{
+  Region *r = &fw->region[fw->n_regions];
+  size_t len = g_bytes_get_size (vars);
+  void *p;
+
+  if (persist)
+    {
+      struct stat st;
+      int fd = open (path, O_RDWR | O_CLOEXEC);
+
+      if (fd < 0 || fstat (fd, &st) < 0 || (uint64_t) st.st_size != len)
+        {
+          int e = fd < 0 ? errno : EBUSY;
+
+          if (fd >= 0)
+            close (fd);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                       "Cannot open the UEFI variables “%s” for writing: %s", path,
+                       fd < 0 ? g_strerror (e) : "it changed while being read");
+          return FALSE;
+        }
+      p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      close (fd);
+    }
+  else
+    p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "Cannot map the UEFI variables “%s”: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  /* The file's contents were checked as read; the mapping must hold the
+   * same volume. */
+  if (persist ? memcmp (p, g_bytes_get_data (vars, NULL), len) != 0
+              : (memcpy (p, g_bytes_get_data (vars, NULL), len), FALSE))
+    {
+      munmap (p, len);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "The UEFI variables “%s” changed while being read", path);
+      return FALSE;
+    }
+  r->host = p;
+  r->gpa = gpa;
+  r->len = len;
+  r->shared = persist;
+  r->fw = fw;
+  r->index = fw->n_regions;
+  r->pflash = vmm_pflash_new (p, len, on_flash_mode, r);
+  fw->n_regions++;
+  return TRUE;
+}
+
 VmmFirmware *
-vmm_firmware_new_uefi (const char *code_path, const char *vars_path, GError **error)
+vmm_firmware_new_uefi (const char *code_path, const char *vars_path, gboolean persist_vars,
+                       GError **error)
 {
   g_autoptr(VmmFirmware) fw = NULL;
   g_autoptr(GBytes) code = NULL, vars = NULL;
@@ -159,11 +271,27 @@ vmm_firmware_new_uefi (const char *code_path, const char *vars_path, GError **er
       return NULL;
     }
 
-  fw = g_new0 (VmmFirmware, 1);
+  fw = firmware_new ();
   if (!add_region (fw, code, VMM_FIRMWARE_TOP - code_len, error)
-      || !add_region (fw, vars, VMM_FIRMWARE_TOP - code_len - vars_len, error))
+      || !add_flash (fw, vars_path, vars, persist_vars, VMM_FIRMWARE_TOP - code_len - vars_len,
+                     error))
     return NULL;
   return g_steal_pointer (&fw);
+}
+
+void
+vmm_firmware_flush (VmmFirmware *fw)
+{
+  g_return_if_fail (fw != NULL);
+
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    {
+      Region *r = &fw->region[i];
+
+      if (r->pflash != NULL && vmm_pflash_take_dirty (r->pflash) && r->shared
+          && msync (r->host, r->len, MS_SYNC) < 0)
+        g_warning ("Saving the UEFI variables failed: %s", g_strerror (errno));
+    }
 }
 
 void
@@ -171,11 +299,14 @@ vmm_firmware_free (VmmFirmware *fw)
 {
   if (fw == NULL)
     return;
+  vmm_firmware_flush (fw);
   for (unsigned i = 0; i < fw->n_regions; i++)
     {
       munmap (fw->region[i].host, fw->region[i].len);
-      g_bytes_unref (fw->region[i].image);
+      g_clear_pointer (&fw->region[i].image, g_bytes_unref);
+      vmm_pflash_free (fw->region[i].pflash);
     }
+  g_mutex_clear (&fw->slot_lock);
   g_free (fw);
 }
 
@@ -198,6 +329,22 @@ vmm_firmware_is_bios (const VmmFirmware *fw)
   return fw->bios;
 }
 
+int
+vmm_firmware_register (VmmFirmware *fw, VmmBus *mmio)
+{
+  g_return_val_if_fail (fw != NULL && mmio != NULL, -EINVAL);
+
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    {
+      Region *r = &fw->region[i];
+      int ret = r->pflash != NULL ? vmm_pflash_register (r->pflash, mmio, r->gpa) : 0;
+
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
 gboolean
 vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **error)
 {
@@ -206,8 +353,18 @@ vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **erro
   g_return_val_if_fail (fw != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* Forget the old VM before resetting the flash, whose mode switch
+   * would otherwise remap a slot in it. */
+  g_mutex_lock (&fw->slot_lock);
+  fw->vm_fd = -1;
+  g_mutex_unlock (&fw->slot_lock);
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    if (fw->region[i].pflash != NULL)
+      vmm_pflash_reset (fw->region[i].pflash);
+
   /* Without read-only slots the guest could scribble on its ROM; it only
-   * hurts itself, and every new VM gets the pristine image back. */
+   * hurts itself, and every new VM gets the pristine image back. The
+   * flash then has no slot at all: every access goes to the device. */
   readonly = ioctl (vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
   for (unsigned i = 0; i < fw->n_regions; i++)
     {
@@ -220,7 +377,10 @@ vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **erro
         .userspace_addr = (uint64_t) (uintptr_t) r->host,
       };
 
-      memcpy (r->host, g_bytes_get_data (r->image, NULL), r->len);
+      if (r->pflash != NULL && !readonly)
+        continue;
+      if (r->image != NULL)
+        memcpy (r->host, g_bytes_get_data (r->image, NULL), r->len);
       if (ioctl (vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
@@ -228,6 +388,12 @@ vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **erro
           return FALSE;
         }
     }
+
+  g_mutex_lock (&fw->slot_lock);
+  fw->vm_fd = vm_fd;
+  fw->first_slot = first_slot;
+  fw->readonly = readonly;
+  g_mutex_unlock (&fw->slot_lock);
   return TRUE;
 }
 

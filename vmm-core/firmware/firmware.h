@@ -3,10 +3,11 @@
  *
  * SeaBIOS is one image; its last 128 KiB also appear at 0xE0000-0xFFFFF,
  * the legacy BIOS window. OVMF is a code image and a variables image,
- * the variables directly below the code. Both are mapped read-only
- * (KVM_MEM_READONLY): guest writes leave the VM as MMIO and change
- * nothing, so OVMF finds a ROM where its variable store would be and keeps
- * its variables in memory for the boot.
+ * the variables directly below the code. Images are mapped read-only
+ * (KVM_MEM_READONLY); guest writes leave the VM as MMIO. Writes to the
+ * code change nothing; the variables sit behind a CFI flash device
+ * (pflash.h) that OVMF programs and erases, and that can write through to
+ * the machine's own variables file.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,6 +17,8 @@
 #include <stdint.h>
 
 #include <linux/kvm.h>
+
+#include "bus.h"
 
 #define VMM_FIRMWARE_TOP          0x100000000ULL
 /* The flash window: images may fill at most the top 16 MiB below 4 GiB. */
@@ -36,10 +39,14 @@ typedef struct _VmmFirmware VmmFirmware;
  * Errors are G_IO_ERROR_NOT_FOUND (a missing file: the message names the
  * package to install) or G_IO_ERROR_INVALID_DATA. */
 VmmFirmware *vmm_firmware_new_bios (const char *path, GError **error);
-/* OVMF: the code image and the machine's own copy of the variables
- * image, both firmware volumes, 4 KiB multiples, together at most
- * VMM_FIRMWARE_MAX_SIZE. Errors as for vmm_firmware_new_bios(). */
-VmmFirmware *vmm_firmware_new_uefi (const char *code_path, const char *vars_path, GError **error);
+/* OVMF: the code image and a variables image, both firmware volumes,
+ * 4 KiB multiples, together at most VMM_FIRMWARE_MAX_SIZE. With
+ * @persist_vars the variables file (the machine's own copy, never the
+ * package's template) is opened for writing and what OVMF stores reaches
+ * it; otherwise changes last until the firmware is freed. Errors as for
+ * vmm_firmware_new_bios(), and from opening the variables file. */
+VmmFirmware *vmm_firmware_new_uefi (const char *code_path, const char *vars_path,
+                                    gboolean persist_vars, GError **error);
 void         vmm_firmware_free     (VmmFirmware *fw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VmmFirmware, vmm_firmware_free)
 
@@ -49,9 +56,17 @@ uint64_t     vmm_firmware_base     (const VmmFirmware *fw);
 /* TRUE for a BIOS, which wants vmm_firmware_load_legacy() at each boot. */
 gboolean     vmm_firmware_is_bios  (const VmmFirmware *fw);
 
+/* Puts the variable flash on @mmio, where its commands arrive (nothing
+ * for a BIOS). Once per machine. Returns 0 or -errno. */
+int          vmm_firmware_register (VmmFirmware *fw, VmmBus *mmio);
+/* Writes changed variables back to their file now (also done by free). */
+void         vmm_firmware_flush    (VmmFirmware *fw);
+
 /* Maps the images into the VM @vm_fd as slots @first_slot onwards (at
  * most VMM_FIRMWARE_MAX_SLOTS), read-only when KVM supports it. Call for
- * every new VM: the images are restored to their pristine contents. */
+ * every new VM, before its vCPUs run: ROM images are restored to their
+ * pristine contents, the flash returns to read-array mode (keeping its
+ * contents) and remaps itself in this VM from then on. */
 gboolean     vmm_firmware_map      (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **error);
 
 /* A BIOS's last 128 KiB copied into guest RAM at 0xE0000 (@ram is guest

@@ -47,7 +47,7 @@ test_missing (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "“seabios”"));
   g_clear_error (&error);
-  g_assert_null (vmm_firmware_new_uefi ("/nonexistent/CODE.fd", "/nonexistent/VARS.fd", &error));
+  g_assert_null (vmm_firmware_new_uefi ("/nonexistent/CODE.fd", "/nonexistent/VARS.fd", FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "“ovmf”"));
 }
@@ -128,16 +128,16 @@ test_bad_uefi (void)
   p_junk = write_temp (junk, 0x2000);
   p_odd = write_temp (fv, 0x1800);
 
-  g_assert_null (vmm_firmware_new_uefi (p_fv, p_junk, &error));
+  g_assert_null (vmm_firmware_new_uefi (p_fv, p_junk, FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_null (vmm_firmware_new_uefi (p_odd, p_fv, &error));
+  g_assert_null (vmm_firmware_new_uefi (p_odd, p_fv, FALSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
   /* Two tiny volumes are accepted: the vars sit right below the code. */
   {
-    g_autoptr(VmmFirmware) fw = vmm_firmware_new_uefi (p_fv, p_fv, &error);
+    g_autoptr(VmmFirmware) fw = vmm_firmware_new_uefi (p_fv, p_fv, FALSE, &error);
 
     g_assert_no_error (error);
     g_assert_false (vmm_firmware_is_bios (fw));
@@ -164,7 +164,8 @@ test_debian_images (void)
   bios = vmm_firmware_new_bios (VMM_FIRMWARE_SEABIOS_PATH, &error);
   g_assert_no_error (error);
   g_assert_cmphex (vmm_firmware_base (bios), ==, 0xfffc0000);
-  ovmf = vmm_firmware_new_uefi (VMM_FIRMWARE_OVMF_CODE_PATH, VMM_FIRMWARE_OVMF_VARS_PATH, &error);
+  ovmf = vmm_firmware_new_uefi (VMM_FIRMWARE_OVMF_CODE_PATH, VMM_FIRMWARE_OVMF_VARS_PATH, FALSE,
+                                &error);
   g_assert_no_error (error);
   g_assert_cmphex (vmm_firmware_base (ovmf), ==, 0xffc00000);
 }
