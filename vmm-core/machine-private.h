@@ -26,6 +26,12 @@ typedef struct {
   uint32_t data;
 } VmmMsiRoute;
 
+/* KVM memory slots: 0 and 1 are RAM below and above the PCI hole, the
+ * firmware's come next, and device memory (framebuffer BARs) after that. */
+#define VMM_FIRST_FIRMWARE_SLOT 2
+#define VMM_FIRST_DEVICE_SLOT   16
+#define VMM_DEVICE_SLOTS        16
+
 typedef struct {
   VmmMachine *machine;
   unsigned index;
@@ -84,6 +90,7 @@ struct _VmmMachine {
   VmmPlatform platform;
   GMutex route_lock;
   VmmMsiRoute *msi_routes;   /* indexed by GSI */
+  gboolean device_slots[VMM_DEVICE_SLOTS];  /* KVM slots from VMM_FIRST_DEVICE_SLOT in use */
 
   VmmBus *pio, *mmio;
   VmmSerial *serial;
@@ -118,6 +125,7 @@ void     vmm_vm_set_irq      (void *opaque, unsigned gsi, gboolean level);
 void     vmm_vm_platform_init    (VmmMachine *m);
 gboolean vmm_vm_platform_add_ram (VmmMachine *m, GError **error);
 void     vmm_vm_platform_clear   (VmmMachine *m);
+void     vmm_vm_platform_forget_slots (VmmMachine *m);
 
 /* vcpu.c */
 gboolean vmm_vcpus_create    (VmmMachine *m, GError **error);

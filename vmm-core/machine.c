@@ -382,6 +382,7 @@ rebuild (VmmMachine *m, GError **error)
    * ioeventfds) while the old VM still exists, before RAM is wiped. */
   vmm_pci_bus_reset (m->pci);
   vmm_vm_destroy (m);
+  vmm_vm_platform_forget_slots (m);
   reset_devices (m);
   /* Fresh zero pages, as after power-on, without unmapping. */
   if (m->vm_dirty)

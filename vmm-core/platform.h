@@ -32,6 +32,16 @@ typedef struct {
    * unavailable: the device then sees the write on its bus ops. */
   int  (*ioeventfd)         (void *opaque, gboolean pio, uint64_t addr, unsigned len,
                              int fd, gboolean assign);
+  /* Maps @size bytes of host memory at @host into the guest at @gpa, as
+   * RAM the guest reads and writes without exits (a framebuffer BAR); with
+   * @log_dirty the platform records which pages the guest wrote. Returns a
+   * handle >= 0 or -errno (-ENOSYS without a VM to map into). */
+  int  (*ram_map)           (void *opaque, uint64_t gpa, uint64_t size, void *host,
+                             gboolean log_dirty);
+  void (*ram_unmap)         (void *opaque, int handle);
+  /* Sets a bit per 4 KiB page written since the previous call (@bitmap has
+   * room for size / 4096 bits, in unsigned longs) and clears the record. */
+  int  (*ram_dirty_log)     (void *opaque, int handle, unsigned long *bitmap);
 } VmmPlatformOps;
 
 typedef struct {

@@ -168,7 +168,73 @@ platform_ioeventfd (void *opaque, gboolean pio, uint64_t addr, unsigned len, int
   return r == -ENODEV && !assign ? 0 : r;
 }
 
+/* Device memory (framebuffers) lives in slots above RAM's (0, 1) and the
+ * firmware's; the handle given out is the slot number. */
+static int
+platform_ram_map (void *opaque, uint64_t gpa, uint64_t size, void *host, gboolean log_dirty)
+{
+  VmmMachine *m = opaque;
+  struct kvm_userspace_memory_region region = {
+    .guest_phys_addr = gpa,
+    .memory_size = size,
+    .userspace_addr = (uint64_t) (uintptr_t) host,
+    .flags = log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+  };
+  int r = -ENOSPC;
+
+  if (size == 0 || (size & 0xfff) || (gpa & 0xfff) || ((uintptr_t) host & 0xfff))
+    return -EINVAL;
+  g_mutex_lock (&m->route_lock);
+  for (unsigned i = 0; i < VMM_DEVICE_SLOTS; i++)
+    if (!m->device_slots[i])
+      {
+        region.slot = VMM_FIRST_DEVICE_SLOT + i;
+        r = with_vm (m, KVM_SET_USER_MEMORY_REGION, &region);
+        if (r == 0)
+          {
+            m->device_slots[i] = TRUE;
+            r = (int) region.slot;
+          }
+        else if (r == -ENODEV)
+          r = -ENOSYS;
+        break;
+      }
+  g_mutex_unlock (&m->route_lock);
+  return r;
+}
+
+static void
+platform_ram_unmap (void *opaque, int handle)
+{
+  VmmMachine *m = opaque;
+  struct kvm_userspace_memory_region region = { .slot = (uint32_t) handle, .memory_size = 0 };
+  unsigned i = (unsigned) handle - VMM_FIRST_DEVICE_SLOT;
+
+  if (handle < VMM_FIRST_DEVICE_SLOT || i >= VMM_DEVICE_SLOTS)
+    return;
+  g_mutex_lock (&m->route_lock);
+  if (m->device_slots[i])
+    {
+      /* Size 0 deletes the slot; without a VM it is gone already. */
+      with_vm (m, KVM_SET_USER_MEMORY_REGION, &region);
+      m->device_slots[i] = FALSE;
+    }
+  g_mutex_unlock (&m->route_lock);
+}
+
+static int
+platform_ram_dirty_log (void *opaque, int handle, unsigned long *bitmap)
+{
+  VmmMachine *m = opaque;
+  struct kvm_dirty_log log = { .slot = (uint32_t) handle, .dirty_bitmap = bitmap };
+
+  return with_vm (m, KVM_GET_DIRTY_LOG, &log);
+}
+
 static const VmmPlatformOps platform_ops = {
+  .ram_map = platform_ram_map,
+  .ram_unmap = platform_ram_unmap,
+  .ram_dirty_log = platform_ram_dirty_log,
   .set_irq = vmm_vm_set_irq,
   .signal_msi = platform_signal_msi,
   .msi_route = platform_msi_route,
@@ -185,6 +251,16 @@ vmm_vm_platform_init (VmmMachine *m)
   m->platform.ops = &platform_ops;
   m->platform.opaque = m;
   vmm_guest_mem_init (&m->platform.mem);
+}
+
+void
+vmm_vm_platform_forget_slots (VmmMachine *m)
+{
+  /* A new VM starts without the old one's device slots; their devices map
+   * them again when their BARs are assigned. */
+  g_mutex_lock (&m->route_lock);
+  memset (m->device_slots, 0, sizeof m->device_slots);
+  g_mutex_unlock (&m->route_lock);
 }
 
 gboolean

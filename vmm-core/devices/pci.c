@@ -223,7 +223,9 @@ bar_target (const VmmPciDevice *dev, unsigned bar)
   return addr;
 }
 
-/* Called with the bus lock held after any config write. */
+/* Called with the bus lock held after any config write. A BAR with bus
+ * ops is registered on its bus; one without (a framebuffer backed by host
+ * memory, mapped straight into the VM) only has its device told. */
 static void
 update_mappings (VmmPciDevice *dev)
 {
@@ -236,22 +238,23 @@ update_mappings (VmmPciDevice *dev)
       VmmBus *space;
       uint64_t want;
 
-      if (dev->bar_size[bar] == 0 || is_upper_half (dev, bar) || dev->bar_ops[bar] == NULL)
+      if (dev->bar_size[bar] == 0 || is_upper_half (dev, bar))
         continue;
       space = dev->bar_kind[bar] == VMM_PCI_BAR_IO ? bus->pio : bus->mmio;
-      if (space == NULL)
+      if (dev->bar_ops[bar] != NULL && space == NULL)
         continue;
       want = bar_target (dev, bar);
       if (want == dev->bar_mapped[bar])
         continue;
-      if (dev->bar_mapped[bar] != VMM_PCI_BAR_UNMAPPED)
+      if (dev->bar_mapped[bar] != VMM_PCI_BAR_UNMAPPED && dev->bar_ops[bar] != NULL)
         vmm_bus_unregister (space, dev->bar_mapped[bar], dev->bar_opaque[bar]);
       dev->bar_mapped[bar] = VMM_PCI_BAR_UNMAPPED;
       /* A guest may place a BAR over RAM or another device; it then just
        * does not decode, as on hardware where the outcome is undefined. */
       if (want != VMM_PCI_BAR_UNMAPPED
-          && vmm_bus_register (space, want, dev->bar_size[bar], dev->bar_widths[bar],
-                               dev->bar_ops[bar], dev->bar_opaque[bar]) == 0)
+          && (dev->bar_ops[bar] == NULL
+              || vmm_bus_register (space, want, dev->bar_size[bar], dev->bar_widths[bar],
+                                   dev->bar_ops[bar], dev->bar_opaque[bar]) == 0))
         dev->bar_mapped[bar] = want;
       else if (want != VMM_PCI_BAR_UNMAPPED)
         g_debug ("PCI %02x.%x: BAR%u at 0x%" G_GINT64_MODIFIER "x conflicts; not mapped",
