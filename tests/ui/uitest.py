@@ -114,9 +114,12 @@ class Session:
     def run(self, args, timeout=60):
         return subprocess.run(args, env=self.env, capture_output=True, text=True, timeout=timeout)
 
-    def start_vireo(self, *args):
+    def start_vireo(self, *args, wrapper=()):
+        """Starts vireo with ARGS; WRAPPER is a command that ends by
+        exec'ing its arguments (so the process is still vireo's)."""
         log = open(os.path.join(self.tmp, "vireo.log"), "w+")
-        p = subprocess.Popen([self.vireo, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        p = subprocess.Popen([*wrapper, self.vireo, *args], env=self.env, stdout=log,
+                             stderr=subprocess.STDOUT)
         p.log = log
         self.procs.append(p)
         return p
