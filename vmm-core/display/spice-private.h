@@ -1,0 +1,31 @@
+/* spice-private.h: what the SPICE server's files share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <spice.h>
+#include <stdbool.h>
+
+/* The SpiceCoreInterface on the calling thread's GMainContext (see
+ * spice-core.c for why that is the right context). */
+SpiceCoreInterface *vmm_spice_core_interface (void);
+
+/* The stand-in guest agent (spice-agent.c). Server thread only. */
+typedef struct {
+  SpiceCharDeviceInstance sin;
+  bool attached;
+  GByteArray *in;           /* chunk stream from the viewer */
+  GByteArray *message;      /* chunk payloads: agent messages */
+  size_t skip;              /* bytes of an oversized message still to drop */
+  GByteArray *out;          /* replies not yet read by spice-server */
+  GSource *wakeup_source;
+} VmmSpiceAgent;
+
+/* Sets up the buffers; attach does it too. The device is then driven
+ * through agent->sin.base.sif as spice-server would drive it. */
+void vmm_spice_agent_init   (VmmSpiceAgent *agent);
+bool vmm_spice_agent_attach (VmmSpiceAgent *agent, SpiceServer *server);
+/* After spice_server_destroy(). */
+void vmm_spice_agent_clear  (VmmSpiceAgent *agent);
