@@ -3,11 +3,15 @@
  * 4 GiB, fw_cfg with the PC's items and the ACPI table-loader, the debug
  * console, COM1, CMOS, the PM block and the PCI host bridge.
  *
- * SeaBIOS must print its banner on the debug port, mirror its screen to
- * the serial port (etc/sercon-port), run the table-loader (its log says
- * where the RSDP went) and reach its boot attempt. On PVM each
- * instruction is emulated, so the deadline is generous; a guest that
- * stops early is a failure with both logs printed.
+ * Without a disk SeaBIOS must print its banner on the debug port, mirror
+ * its screen to the serial port (etc/sercon-port), find the ACPI tables
+ * our table-loader described and reach its boot attempt. With a kernel in
+ * fw_cfg it must run our option ROM ("Booting from ROM"), which loads the
+ * kernel's parts where fw_cfg says and enters the real-mode setup: the
+ * test's stand-in kernel prints its command line on the debug port.
+ *
+ * On PVM each instruction is emulated, so the deadline is generous; a
+ * guest that stops early is a failure with both logs printed.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -43,6 +47,9 @@
 #define IDENTITY_ADDR   0xfeffc000ull
 #define DEADLINE_S      240
 #define FIRMWARE_SLOT   1
+#define SETUP_LEN       (5 * 512)
+#define KERNEL_LEN      0x3000
+#define CMDLINE         "console=ttyS0 vireo"
 
 typedef struct {
   int kvm, vm, vcpu;
@@ -154,8 +161,60 @@ add_acpi (VmmFwCfg *fw_cfg)
   g_assert_no_error (error);
 }
 
+/* A bzImage whose real-mode setup, entered at offset 0x200, prints
+ * "setup ok:" and the command line it finds through cmd_line_ptr to the
+ * debug port, then halts. */
+static GBytes *
+stand_in_kernel (void)
+{
+  static const uint8_t code[] = {
+    0xba, 0x02, 0x04,         /* 26c: mov dx, 0x402 */
+    0xbe, 0x90, 0x02,         /* 26f: mov si, msg */
+    0xac,                     /* 272: lodsb */
+    0x84, 0xc0,               /*      test al, al */
+    0x74, 0x03,               /*      jz 27a */
+    0xee,                     /*      out dx, al */
+    0xeb, 0xf8,               /*      jmp 272 */
+    0xa1, 0x2a, 0x02,         /* 27a: mov ax, [cmd_line_ptr + 2] */
+    0xc1, 0xe0, 0x0c,         /*      shl ax, 12 */
+    0x8e, 0xd8,               /*      mov ds, ax */
+    0x31, 0xf6,               /*      xor si, si */
+    0xac,                     /* 284: lodsb */
+    0x84, 0xc0,               /*      test al, al */
+    0x74, 0x03,               /*      jz 28c */
+    0xee,                     /*      out dx, al */
+    0xeb, 0xf8,               /*      jmp 284 */
+    0xf4,                     /* 28c: hlt */
+    0xeb, 0xfd,               /*      jmp 28c */
+  };
+  uint8_t *d = g_malloc0 (SETUP_LEN + KERNEL_LEN);
+
+  d[0x1f1] = 4;                                  /* setup_sects */
+  vmm_le_put (d + 0x1f4, 4, KERNEL_LEN / 16);
+  d[0x1fe] = 0x55;
+  d[0x1ff] = 0xaa;
+  d[0x200] = 0xeb;                               /* jmp 26c, over the header */
+  d[0x201] = 0x6a;
+  memcpy (d + 0x202, "HdrS", 4);
+  vmm_le_put (d + 0x206, 2, 0x020f);
+  d[0x211] = 0x01;                               /* LOADED_HIGH */
+  vmm_le_put (d + 0x214, 4, 0x100000);
+  vmm_le_put (d + 0x22c, 4, 0x7fffffff);
+  vmm_le_put (d + 0x230, 4, 0x200000);
+  d[0x234] = 1;
+  vmm_le_put (d + 0x236, 2, 0x3);
+  vmm_le_put (d + 0x238, 4, 255);
+  vmm_le_put (d + 0x258, 4, 0x1000000);
+  vmm_le_put (d + 0x260, 4, 0x100000);
+  memcpy (d + 0x26c, code, sizeof code);
+  memcpy (d + 0x290, "setup ok:", 10);
+  for (size_t i = 0; i < KERNEL_LEN; i++)
+    d[SETUP_LEN + i] = (uint8_t) (i * 31 + 7);
+  return g_bytes_new_take (d, SETUP_LEN + KERNEL_LEN);
+}
+
 static void
-pc_init (Pc *pc)
+pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
 {
   g_autoptr(GError) error = NULL;
   struct kvm_pit_config pit = { .flags = 0 };
@@ -200,6 +259,14 @@ pc_init (Pc *pc)
   pc->pio = vmm_bus_new ("pio");
   pc->mmio = vmm_bus_new ("mmio");
   pc->fw_cfg = vmm_fw_cfg_new (&pc->mem);
+  if (kernel != NULL)
+    {
+      fw_cfg_pc.bootorder = VMM_FW_LINUXBOOT_BOOTORDER "\n";
+      g_assert_true (vmm_fw_cfg_add_kernel (pc->fw_cfg, kernel, initrd, CMDLINE, RAM_SIZE, &error));
+      g_assert_no_error (error);
+      g_assert_true (vmm_fw_cfg_add_linuxboot (pc->fw_cfg, &error));
+      g_assert_no_error (error);
+    }
   g_assert_true (vmm_fw_cfg_setup_pc (pc->fw_cfg, &fw_cfg_pc, &error));
   g_assert_no_error (error);
   add_acpi (pc->fw_cfg);
@@ -248,17 +315,9 @@ handle_io (Pc *pc)
     }
 }
 
-/* There is no disk: the boot attempt ends with this, on the screen and
- * so on the serial port. */
-static gboolean
-booted (Pc *pc)
-{
-  return strstr (pc->serial_log->str, "No bootable device") != NULL;
-}
-
-/* Runs the vCPU until SeaBIOS tries to boot, or fails the test. */
+/* Runs the vCPU until @log contains @until, or fails the test. */
 static void
-run_until_boot (Pc *pc)
+run_until (Pc *pc, const GString *log, const char *until)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   struct sigaction sa = { .sa_handler = on_alarm };
@@ -267,7 +326,7 @@ run_until_boot (Pc *pc)
 
   sigaction (SIGALRM, &sa, NULL);
   setitimer (ITIMER_REAL, &tick, NULL);
-  while (why == NULL && !booted (pc))
+  while (why == NULL && strstr (log->str, until) == NULL)
     {
       if (g_get_monotonic_time () > deadline)
         {
@@ -315,7 +374,7 @@ run_until_boot (Pc *pc)
       g_test_message ("debug port:\n%s", pc->debug_log->str);
       g_test_message ("serial:\n%s", pc->serial_log->str);
       g_test_message ("exit reason %u", pc->run->exit_reason);
-      g_test_fail_printf ("SeaBIOS did not reach its boot attempt: %s", why);
+      g_test_fail_printf ("SeaBIOS did not get to “%s”: %s", until, why);
     }
 }
 
@@ -351,8 +410,10 @@ test_seabios_boot (void)
     }
   pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
   g_assert_cmpint (pc.kvm, >=, 0);
-  pc_init (&pc);
-  run_until_boot (&pc);
+  pc_init (&pc, NULL, NULL);
+  /* There is no disk: the boot attempt ends with this, on the screen and
+   * so on the serial port. */
+  run_until (&pc, pc.serial_log, "No bootable device");
   if (!g_test_failed ())
     {
       g_test_message ("debug port:\n%s", pc.debug_log->str);
@@ -372,6 +433,42 @@ test_seabios_boot (void)
   close (pc.kvm);
 }
 
+static void
+test_seabios_direct_boot (void)
+{
+  g_autoptr(GBytes) kernel = stand_in_kernel ();
+  g_autoptr(GBytes) initrd = g_bytes_new_static ("070701 initrd bytes", 19);
+  const uint8_t *k = g_bytes_get_data (kernel, NULL);
+  uint64_t initrd_addr;
+  Pc pc = { 0 };
+
+  if (!g_file_test (VMM_FIRMWARE_SEABIOS_PATH, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the seabios package is not installed");
+      return;
+    }
+  pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (pc.kvm, >=, 0);
+  pc_init (&pc, kernel, initrd);
+  run_until (&pc, pc.debug_log, "setup ok:" CMDLINE);
+  if (!g_test_failed ())
+    {
+      g_test_message ("serial:\n%s", pc.serial_log->str);
+      g_assert_nonnull (strstr (pc.serial_log->str, "Booting from ROM"));
+      /* Every part where fw_cfg said, the setup header as patched. */
+      g_assert_cmpmem (pc.ram + VMM_FW_KERNEL_ADDR, KERNEL_LEN, k + SETUP_LEN, KERNEL_LEN);
+      g_assert_cmpmem (pc.ram + VMM_FW_KERNEL_CMDLINE_ADDR, sizeof CMDLINE, CMDLINE, sizeof CMDLINE);
+      g_assert_cmpmem (pc.ram + VMM_FW_KERNEL_SETUP_ADDR + 0x26c, 0x24, k + 0x26c, 0x24);
+      g_assert_cmphex (pc.ram[VMM_FW_KERNEL_SETUP_ADDR + 0x210], ==, 0xff);
+      initrd_addr = vmm_le_get (pc.ram + VMM_FW_KERNEL_SETUP_ADDR + 0x218, 4);
+      g_assert_cmphex (initrd_addr, >, VMM_FW_KERNEL_ADDR);
+      g_assert_cmphex (initrd_addr + 19, <=, RAM_SIZE);
+      g_assert_cmpmem (pc.ram + initrd_addr, 19, "070701 initrd bytes", 19);
+    }
+  pc_clear (&pc);
+  close (pc.kvm);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,5 +476,6 @@ main (int argc, char **argv)
   if (access ("/dev/kvm", R_OK | W_OK) != 0)
     return 77;
   g_test_add_func ("/kvm/seabios/boot", test_seabios_boot);
+  g_test_add_func ("/kvm/seabios/direct-boot", test_seabios_direct_boot);
   return g_test_run ();
 }

@@ -22,6 +22,15 @@
 #define HDR_RAMDISK_SIZE   0x21c
 #define HDR_HEAP_END_PTR   0x224
 #define HDR_CMD_LINE_PTR   0x228
+/* Option ROM layout (linuxboot-rom.S). */
+#define ROM_BLOCK          512
+#define ROM_SIZE_AT        2
+#define ROM_PNP_PTR_AT     0x1a
+#define PNP_SIZE           32
+#define PNP_CHECKSUM_AT    9
+
+extern const uint8_t vmm_linuxboot_rom[], vmm_linuxboot_rom_end[];
+
 /* "Undefined" boot loader, version 0: there is no registered ID for us. */
 #define LOADER_TYPE        0xff
 
@@ -108,6 +117,38 @@ vmm_fw_cfg_setup_pc (VmmFwCfg *fw, const VmmFwCfgPcConfig *cfg, GError **error)
         return FALSE;
     }
   return TRUE;
+}
+
+static uint8_t
+byte_sum (const uint8_t *p, size_t len)
+{
+  uint8_t sum = 0;
+
+  for (size_t i = 0; i < len; i++)
+    sum = (uint8_t) (sum + p[i]);
+  return sum;
+}
+
+gboolean
+vmm_fw_cfg_add_linuxboot (VmmFwCfg *fw, GError **error)
+{
+  size_t code = (size_t) (vmm_linuxboot_rom_end - vmm_linuxboot_rom);
+  size_t len = (code + 1 + ROM_BLOCK - 1) / ROM_BLOCK * ROM_BLOCK;
+  g_autofree uint8_t *rom = g_malloc0 (len);
+  unsigned pnp;
+
+  g_return_val_if_fail (fw != NULL, FALSE);
+
+  /* Size and checksums are filled in here rather than at build time: a
+   * byte sum is all they are, and the build needs no extra tool. The
+   * last byte, past the code, balances the whole ROM to zero. */
+  memcpy (rom, vmm_linuxboot_rom, code);
+  rom[ROM_SIZE_AT] = (uint8_t) (len / ROM_BLOCK);
+  pnp = (unsigned) vmm_le_get (rom + ROM_PNP_PTR_AT, 2);
+  g_assert (pnp + PNP_SIZE <= code);
+  rom[pnp + PNP_CHECKSUM_AT] = (uint8_t) -byte_sum (rom + pnp, PNP_SIZE);
+  rom[len - 1] = (uint8_t) -byte_sum (rom, len - 1);
+  return add_file (fw, VMM_FW_LINUXBOOT_ROM, rom, len, error);
 }
 
 static void

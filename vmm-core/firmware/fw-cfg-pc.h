@@ -44,5 +44,13 @@ gboolean vmm_fw_cfg_setup_pc (VmmFwCfg *fw, const VmmFwCfgPcConfig *cfg, GError 
  * line and initrd addresses). The initrd goes as high in low RAM as the
  * kernel allows, clear of the top VMM_FW_HIGH_RESERVE bytes. Errors are
  * G_IO_ERROR_INVALID_DATA (not a bzImage) or G_IO_ERROR_NO_SPACE. */
+/* The option ROM SeaBIOS needs to boot the kernel of
+ * vmm_fw_cfg_add_kernel(): added as VMM_FW_LINUXBOOT_ROM. Put
+ * VMM_FW_LINUXBOOT_BOOTORDER first in "bootorder" to boot it before any
+ * disk. Returns FALSE (G_IO_ERROR_INVALID_ARGUMENT) if the file exists. */
+#define VMM_FW_LINUXBOOT_ROM       "genroms/vireo-linuxboot.bin"
+#define VMM_FW_LINUXBOOT_BOOTORDER "/rom@" VMM_FW_LINUXBOOT_ROM
+gboolean vmm_fw_cfg_add_linuxboot (VmmFwCfg *fw, GError **error);
+
 gboolean vmm_fw_cfg_add_kernel (VmmFwCfg *fw, GBytes *kernel, GBytes *initrd, const char *cmdline,
                                 uint64_t lowmem_size, GError **error);

@@ -253,6 +253,53 @@ test_kernel_bad (void)
   guest_clear (&g);
 }
 
+static uint8_t
+byte_sum (const uint8_t *p, size_t len)
+{
+  uint8_t sum = 0;
+
+  for (size_t i = 0; i < len; i++)
+    sum = (uint8_t) (sum + p[i]);
+  return sum;
+}
+
+/* The option ROM as SeaBIOS checks it: signature, size in 512-byte
+ * blocks, a zero byte sum, and a PnP header with a boot entry vector. */
+static void
+test_linuxboot_rom (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree uint8_t *rom = NULL;
+  uint32_t size;
+  unsigned pnp, bev;
+  Guest g;
+
+  guest_init (&g);
+  g_assert_true (vmm_fw_cfg_add_linuxboot (g.fw, &error));
+  g_assert_no_error (error);
+  rom = guest_read_file (&g, VMM_FW_LINUXBOOT_ROM, &size, SCRATCH_GPA);
+  g_assert_nonnull (rom);
+  g_assert_cmpuint (size % 512, ==, 0);
+  g_assert_cmphex (rom[0], ==, 0x55);
+  g_assert_cmphex (rom[1], ==, 0xaa);
+  g_assert_cmpuint (rom[2] * 512u, ==, size);
+  g_assert_cmphex (byte_sum (rom, size), ==, 0);
+  pnp = (unsigned) vmm_le_get (rom + 0x1a, 2);
+  g_assert_cmpuint (pnp + 32, <=, size);
+  g_assert_cmpmem (rom + pnp, 4, "$PnP", 4);
+  g_assert_cmphex (byte_sum (rom + pnp, 32), ==, 0);
+  bev = (unsigned) vmm_le_get (rom + pnp + 0x1a, 2);
+  g_assert_cmpuint (bev, >, pnp + 32);
+  g_assert_cmpuint (bev, <, size);
+  /* The init entry returns at once. */
+  g_assert_cmphex (rom[3], ==, 0xcb);
+
+  /* Twice: the file exists. */
+  g_assert_false (vmm_fw_cfg_add_linuxboot (g.fw, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  guest_clear (&g);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,5 +309,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fw-cfg-pc/invalid", test_pc_invalid);
   g_test_add_func ("/fw-cfg-pc/kernel", test_kernel);
   g_test_add_func ("/fw-cfg-pc/kernel-bad", test_kernel_bad);
+  g_test_add_func ("/fw-cfg-pc/linuxboot-rom", test_linuxboot_rom);
   return g_test_run ();
 }
