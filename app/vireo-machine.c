@@ -763,6 +763,10 @@ typedef struct
   /* Copies of the profile's virtio disks, as the monitor takes them. */
   GPtrArray *disk_paths;
   GPtrArray *disk_formats;
+  /* User-mode networking with the profile's port forwards, NULL-ended;
+   * NULL for the real-mode test programs, which have no PCI driver. */
+  GPtrArray *net_forwards;
+  char      *uuid;
 } StartData;
 
 static void
@@ -777,6 +781,8 @@ start_data_free (gpointer data)
   g_free (start->realmode_image);
   g_clear_pointer (&start->disk_paths, g_ptr_array_unref);
   g_clear_pointer (&start->disk_formats, g_ptr_array_unref);
+  g_clear_pointer (&start->net_forwards, g_ptr_array_unref);
+  g_free (start->uuid);
   g_free (start);
 }
 
@@ -806,6 +812,15 @@ start_thread (GTask        *task,
       config.disks[i].format = g_ptr_array_index (start->disk_formats, i);
     }
   config.n_disks = MIN (start->disk_paths->len, VMM_DISKS_MAX);
+  if (start->net_forwards != NULL)
+    {
+      config.net_user = TRUE;
+      config.net_forwards = (const char *const *) start->net_forwards->pdata;
+      /* The same MAC address at every start, so the guest's network
+       * configuration sticks. */
+      config.net_mac_seed = start->uuid;
+      config.rng = TRUE;
+    }
 
   vmm = vmm_machine_new (&config, &error);
   if (vmm == NULL)
@@ -910,6 +925,23 @@ vireo_machine_start_async (VireoMachine        *self,
         continue;
       g_ptr_array_add (start->disk_paths, g_strdup (disk->path));
       g_ptr_array_add (start->disk_formats, (char *) (disk->format == VIREO_DISK_FORMAT_QCOW2 ? "qcow2" : "raw"));
+    }
+  start->uuid = g_strdup (vireo_machine_get_uuid (self));
+  if (self->realmode_image == NULL)
+    {
+      start->net_forwards = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < vireo_profile_get_n_port_forwards (self->profile); i++)
+        {
+          const VireoPortForward *fwd = vireo_profile_get_port_forward (self->profile, i);
+
+          /* Forwards listen on the loopback address only: a machine is
+           * not reachable from the network unless the user says so. */
+          g_ptr_array_add (start->net_forwards,
+                           g_strdup_printf ("%s:127.0.0.1:%u-:%u",
+                                            fwd->proto == VIREO_PORT_PROTO_UDP ? "udp" : "tcp",
+                                            fwd->host_port, fwd->guest_port));
+        }
+      g_ptr_array_add (start->net_forwards, NULL);
     }
   /* Real-mode test programs run on one vCPU. */
   start->cpus = self->realmode_image != NULL ? 1 : vireo_profile_get_vcpus (self->profile);
