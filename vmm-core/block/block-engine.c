@@ -29,7 +29,9 @@ struct _VmmBlockBackend {
   uint64_t     size;
   bool         raw;
   bool         read_only;
-  bool         uring;          /* raw requests go to io_uring */
+  bool         uring;          /* queues have a ring */
+  bool         mapped;         /* qcow2 on the ring: the overlap rule applies */
+  unsigned     n_queues;
   int          fd;             /* the image's own descriptor */
   int          direct_fd;      /* the same file with O_DIRECT, or -1 */
   uint32_t     mem_align;      /* what O_DIRECT needs of buffers ... */
@@ -49,6 +51,12 @@ struct _VmmBlockQueue {
   unsigned         in_flight;     /* submitted, @done not yet run */
   VmmBlockRequest *backlog_head;  /* waiting for a ring slot */
   VmmBlockRequest *backlog_tail;
+  /* qcow2 on the ring: requests in arrival order, not yet routed, and
+   * what is in flight of each kind (never both at once). */
+  VmmBlockRequest *wait_head;
+  VmmBlockRequest *wait_tail;
+  unsigned         mapped_busy;
+  unsigned         pool_busy;
 
   GMutex           lock;          /* the finished list, filled by workers */
   VmmBlockRequest *finished_head;
@@ -286,7 +294,8 @@ vmm_block_backend_new (VmmImage *image, const VmmBlockBackendConfig *cfg, GError
       g_free (b);
       return NULL;
     }
-  b->uring = have_uring && b->raw;
+  b->uring = have_uring;
+  b->mapped = have_uring && !b->raw;
   if (b->uring && !cfg->no_direct)
     open_direct (b);
 
@@ -340,9 +349,17 @@ vmm_block_backend_uses_direct (VmmBlockBackend *b)
 VmmBlockQueue *
 vmm_block_queue_new (VmmBlockBackend *b, unsigned depth, GError **error)
 {
-  VmmBlockQueue *q = g_new0 (VmmBlockQueue, 1);
+  VmmBlockQueue *q;
   int r;
 
+  if (b->mapped && b->n_queues > 0)
+    {
+      g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED,
+                   "a qcow2 image on io_uring is served by one queue");
+      return NULL;
+    }
+  q = g_new0 (VmmBlockQueue, 1);
+  b->n_queues++;
   q->backend = b;
   q->depth = CLAMP (depth, 1, 4096);
   g_mutex_init (&q->lock);
@@ -352,6 +369,7 @@ vmm_block_queue_new (VmmBlockBackend *b, unsigned depth, GError **error)
       int e = errno;
 
       g_set_error (error, VMM_IMAGE_ERROR, VMM_IMAGE_ERROR_FAILED, "eventfd: %s", g_strerror (e));
+      b->n_queues--;
       g_mutex_clear (&q->lock);
       g_free (q);
       return NULL;
@@ -390,6 +408,7 @@ vmm_block_queue_free (VmmBlockQueue *q)
   g_mutex_unlock (&q->lock);
   g_mutex_clear (&q->lock);
   close (q->efd);
+  q->backend->n_queues--;
   g_free (q);
 }
 
@@ -410,7 +429,7 @@ direct_ok (VmmBlockBackend *b, VmmBlockRequest *req)
 {
   if (b->direct_fd < 0 || g_atomic_int_get (&b->direct_broken))
     return false;
-  if (req->offset % b->off_align != 0)
+  if (req->host_offset % b->off_align != 0)
     return false;
   for (unsigned i = 0; i < req->niov; i++)
     if ((uintptr_t) req->iov[i].iov_base % b->mem_align != 0
@@ -426,7 +445,7 @@ prep_ring (VmmBlockQueue *q, VmmBlockRequest *req)
   VmmBlockBackend *b = q->backend;
   struct io_uring_sqe *sqe = io_uring_get_sqe (&q->ring);
   unsigned niov = MIN (req->niov, (unsigned) IOV_MAX);
-  uint64_t offset = req->offset + req->moved;
+  uint64_t offset = req->host_offset + req->moved;
   int fd;
 
   g_assert (sqe != NULL);
@@ -463,14 +482,26 @@ prep_ring (VmmBlockQueue *q, VmmBlockRequest *req)
 }
 
 static void
-backlog_push (VmmBlockQueue *q, VmmBlockRequest *req)
+list_push (VmmBlockRequest **head, VmmBlockRequest **tail, VmmBlockRequest *req)
 {
   req->next = NULL;
-  if (q->backlog_tail != NULL)
-    q->backlog_tail->next = req;
+  if (*tail != NULL)
+    (*tail)->next = req;
   else
-    q->backlog_head = req;
-  q->backlog_tail = req;
+    *head = req;
+  *tail = req;
+}
+
+static VmmBlockRequest *
+list_pop (VmmBlockRequest **head, VmmBlockRequest **tail)
+{
+  VmmBlockRequest *req = *head;
+
+  *head = req->next;
+  if (*head == NULL)
+    *tail = NULL;
+  req->next = NULL;
+  return req;
 }
 
 static void
@@ -479,7 +510,47 @@ to_ring (VmmBlockQueue *q, VmmBlockRequest *req)
   if (q->ring_busy < q->depth && q->backlog_head == NULL)
     prep_ring (q, req);
   else
-    backlog_push (q, req);
+    list_push (&q->backlog_head, &q->backlog_tail, req);
+}
+
+/* Routes waiting qcow2 requests, in order. Data on clusters the image
+ * owns goes to the ring at its host offset; anything else goes to the
+ * pool, where the image layer may allocate, remap and free clusters. A
+ * freed cluster can be handed out again at once, so a mapped transfer
+ * still in flight would then read or overwrite another part of the disk:
+ * the pool therefore starts only once no mapped I/O is in flight, and
+ * nothing is mapped while the pool holds a request (its metadata changes
+ * are done when it completes). While the pool is busy, data requests
+ * join it rather than wait. */
+static void
+dispatch (VmmBlockQueue *q)
+{
+  VmmBlockBackend *b = q->backend;
+
+  while (q->wait_head != NULL)
+    {
+      VmmBlockRequest *req = q->wait_head;
+      bool data = req->op == VMM_BLOCK_OP_READ || req->op == VMM_BLOCK_OP_WRITE;
+      uint64_t host;
+
+      if (q->pool_busy == 0 && data
+          && vmm_image_map (b->image, req->offset, req->len, req->op == VMM_BLOCK_OP_WRITE,
+                            &host) == 1)
+        {
+          list_pop (&q->wait_head, &q->wait_tail);
+          req->mapped = true;
+          req->host_offset = host;
+          q->mapped_busy++;
+          to_ring (q, req);
+          continue;
+        }
+      if (q->mapped_busy > 0)
+        break;
+      list_pop (&q->wait_head, &q->wait_tail);
+      req->barrier = true;
+      q->pool_busy++;
+      g_thread_pool_push (b->pool, req, NULL);
+    }
 }
 
 static void
@@ -498,7 +569,10 @@ vmm_block_queue_submit (VmmBlockQueue *q, VmmBlockRequest *req)
 
   req->queue = q;
   req->moved = 0;
+  req->host_offset = req->offset;
   req->direct = false;
+  req->mapped = false;
+  req->barrier = false;
   req->result = 0;
   req->next = NULL;
   q->in_flight++;
@@ -514,7 +588,12 @@ vmm_block_queue_submit (VmmBlockQueue *q, VmmBlockRequest *req)
   if (data)
     req->len = len;
 
-  if (q->has_ring)
+  if (b->mapped)
+    {
+      list_push (&q->wait_head, &q->wait_tail, req);
+      dispatch (q);
+    }
+  else if (q->has_ring)
     to_ring (q, req);
   else
     g_thread_pool_push (b->pool, req, NULL);
@@ -644,15 +723,6 @@ vmm_block_queue_complete (VmmBlockQueue *q)
             done_head = req;
           done_tail = req;
         }
-      while (q->backlog_head != NULL && q->ring_busy < q->depth)
-        {
-          req = q->backlog_head;
-          q->backlog_head = req->next;
-          if (q->backlog_head == NULL)
-            q->backlog_tail = NULL;
-          prep_ring (q, req);
-        }
-      vmm_block_queue_kick (q);
     }
 
   g_mutex_lock (&q->lock);
@@ -665,6 +735,24 @@ vmm_block_queue_complete (VmmBlockQueue *q)
       q->finished_head = q->finished_tail = NULL;
     }
   g_mutex_unlock (&q->lock);
+
+  if (q->backend->mapped)
+    {
+      for (req = done_head; req != NULL; req = req->next)
+        {
+          if (req->mapped)
+            q->mapped_busy--;
+          if (req->barrier)
+            q->pool_busy--;
+        }
+      dispatch (q);
+    }
+  if (q->has_ring)
+    {
+      while (q->backlog_head != NULL && q->ring_busy < q->depth)
+        prep_ring (q, list_pop (&q->backlog_head, &q->backlog_tail));
+      vmm_block_queue_kick (q);
+    }
 
   /* Callbacks run last: they may submit new requests. */
   while (done_head != NULL)

@@ -1,10 +1,14 @@
 /* block-engine.h: disk requests executed off the vCPU threads.
  *
  * A VmmBlockBackend wraps one open image and chooses how its requests run:
- * raw images go to io_uring (with O_DIRECT when the file system takes it),
- * qcow2 images and hosts without io_uring go to a small pool of worker
- * threads calling the synchronous image layer, which serialises each qcow2
- * image on its own metadata mutex.
+ * raw images go to io_uring (with O_DIRECT when the file system takes it).
+ * So do qcow2 reads and writes that land on allocated clusters the image
+ * owns (vmm_image_map); every other qcow2 request, and everything on hosts
+ * without io_uring, goes to a small pool of worker threads calling the
+ * synchronous image layer, which serialises each qcow2 image on its own
+ * metadata mutex. Those may free clusters, so on qcow2 the two kinds never
+ * overlap: a pool request waits for mapped I/O in flight, and mapping
+ * waits for the pool (see dispatch in block-engine.c).
  *
  * A VmmBlockQueue is where one I/O thread submits requests and collects
  * their completions: it owns an io_uring ring (when the backend uses one)
@@ -12,8 +16,10 @@
  * device with several virtqueues uses one VmmBlockQueue per thread that
  * serves them, so completions come back on the thread that submitted.
  *
- * Every function on a queue is called from its I/O thread only; the
- * backend may be shared by several queues on different threads.
+ * Every function on a queue is called from its I/O thread only. A raw
+ * backend may be shared by several queues on different threads; a qcow2
+ * backend on io_uring serves one queue (the overlap rule above is kept
+ * per queue).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -27,8 +33,8 @@
 #include "storage/image.h"
 
 typedef enum {
-  VMM_BLOCK_ENGINE_AUTO,   /* io_uring for raw when the host has it, else the pool */
-  VMM_BLOCK_ENGINE_URING,  /* io_uring for raw (qcow2 still uses the pool); fail if absent */
+  VMM_BLOCK_ENGINE_AUTO,   /* io_uring when the host has it, else the pool */
+  VMM_BLOCK_ENGINE_URING,  /* io_uring; fail if absent */
   VMM_BLOCK_ENGINE_POOL,   /* worker threads for everything */
 } VmmBlockEngineKind;
 
@@ -62,7 +68,10 @@ struct _VmmBlockRequest {
   /* The engine's. */
   VmmBlockQueue    *queue;
   uint64_t          moved;    /* bytes transferred so far */
+  uint64_t          host_offset; /* where the data is in the file (ring only) */
   bool              direct;   /* submitted on the O_DIRECT descriptor */
+  bool              mapped;   /* qcow2 data going straight to its clusters */
+  bool              barrier;  /* qcow2 request in the pool */
   VmmBlockRequest  *next;
 };
 
@@ -77,12 +86,14 @@ VmmBlockBackend *vmm_block_backend_new      (VmmImage *image, const VmmBlockBack
                                              GError **error);
 void             vmm_block_backend_free     (VmmBlockBackend *backend);
 VmmImage        *vmm_block_backend_get_image (VmmBlockBackend *backend);
-/* Whether raw requests go to io_uring, and whether on an O_DIRECT fd. */
+/* Whether requests go to io_uring (raw, or qcow2 data on allocated
+ * clusters), and whether on an O_DIRECT fd. */
 bool             vmm_block_backend_uses_uring  (VmmBlockBackend *backend);
 bool             vmm_block_backend_uses_direct (VmmBlockBackend *backend);
 
 /* @depth bounds the requests in the kernel at once; more wait in the
- * queue. Fails only when the backend needs io_uring and cannot get it. */
+ * queue. Fails when the backend needs io_uring and cannot get it, or for
+ * a second queue on a qcow2 backend on io_uring. */
 VmmBlockQueue   *vmm_block_queue_new        (VmmBlockBackend *backend, unsigned depth,
                                              GError **error);
 /* Waits for (and completes) every request in flight first. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "image-private.h"
+#include "qcow2-private.h"
 
 G_DEFINE_QUARK (vmm-image-error-quark, vmm_image_error)
 
@@ -297,6 +298,64 @@ VmmImageFormat
 vmm_image_get_format (VmmImage *img)
 {
   return img->format;
+}
+
+/* A qcow2 cluster that data can go to directly: allocated, not
+ * compressed, not a zero cluster, inside the file and not metadata; for a
+ * write also owned by this image alone (COPIED), as qcow2-write.c would
+ * write it in place. */
+static bool
+qcow2_direct_entry (Qcow2State *s, uint64_t entry, bool write, uint64_t *host)
+{
+  *host = entry & QCOW2_OFFSET_MASK;
+  if ((entry & (QCOW2_OFLAG_COMPRESSED | QCOW2_L2_RESERVED)) || *host == 0
+      || (s->version >= 3 && (entry & QCOW2_OFLAG_ZERO)) || (write && !(entry & QCOW2_OFLAG_COPIED)))
+    return false;
+  return qcow2_cluster_ok (s, *host) && *host + s->cluster_size <= s->file_size
+         && !qcow2_is_metadata (s, *host);
+}
+
+static int
+qcow2_map (VmmImage *img, uint64_t offset, uint64_t len, bool write, uint64_t *host_offset)
+{
+  Qcow2State *s = img->priv;
+  uint64_t in_cluster = offset & (s->cluster_size - 1);
+  uint64_t pos = offset - in_cluster, end = offset + len, first = 0, expect = 0;
+  int r = 1;
+
+  g_mutex_lock (&s->lock);
+  for (; pos < end && r == 1; pos += s->cluster_size)
+    {
+      uint64_t entry, host;
+
+      r = qcow2_lookup (s, pos, &entry);
+      if (r < 0)
+        break;
+      if (!qcow2_direct_entry (s, entry, write, &host) || (expect != 0 && host != expect))
+        r = 0;
+      if (expect == 0)
+        first = host;
+      expect = host + s->cluster_size;
+    }
+  g_mutex_unlock (&s->lock);
+  if (r == 1)
+    *host_offset = first + in_cluster;
+  return r;
+}
+
+int
+vmm_image_map (VmmImage *img, uint64_t offset, uint64_t len, bool write, uint64_t *host_offset)
+{
+  int r = check_range (img, offset, len);
+
+  if (r < 0 || len == 0 || (write && img->read_only))
+    return r < 0 ? r : 0;
+  if (img->format == VMM_IMAGE_FORMAT_RAW)
+    {
+      *host_offset = offset;
+      return 1;
+    }
+  return qcow2_map (img, offset, len, write, host_offset);
 }
 
 VmmImage *

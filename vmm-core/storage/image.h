@@ -95,6 +95,17 @@ const char     *vmm_image_get_path        (VmmImage *img);
  * the same offsets in it; for qcow2 only vmm_image_read/write know where. */
 int             vmm_image_get_fd          (VmmImage *img);
 VmmImageFormat  vmm_image_get_format      (VmmImage *img);
+/* Where [offset, offset + len) lives in the image file, for I/O engines
+ * that move data themselves: returns 1 with *@host_offset when the range
+ * is one contiguous run of the file that may be read (and, with @write,
+ * written in place) without any metadata change; 0 when the request must
+ * go through vmm_image_read/write (unallocated, compressed, zero, shared
+ * or scattered clusters); -errno on a metadata error. Raw images map
+ * every range to itself. The answer holds only until a write, discard or
+ * write-zeroes through this API runs: those may free clusters, so the
+ * caller must not have mapped I/O in flight while they do. */
+int             vmm_image_map             (VmmImage *img, uint64_t offset, uint64_t len,
+                                           bool write, uint64_t *host_offset);
 VmmImage       *vmm_image_get_backing     (VmmImage *img);
 void            vmm_image_get_info        (VmmImage *img, VmmImageInfo *info);
 /* Verifies the image's metadata; @report (may be NULL) gets one line per

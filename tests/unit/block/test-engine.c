@@ -260,12 +260,12 @@ run_case (VmmImageFormat format, VmmBlockEngineKind kind)
   Fixture f = { 0 };
 
   fixture_setup (&f, format, kind, false);
-  if (format == VMM_IMAGE_FORMAT_RAW && kind == VMM_BLOCK_ENGINE_URING)
+  if (kind == VMM_BLOCK_ENGINE_URING)
     {
       g_assert_true (vmm_block_backend_uses_uring (f.backend));
       g_test_message ("O_DIRECT: %s", vmm_block_backend_uses_direct (f.backend) ? "yes" : "no");
     }
-  else
+  else if (kind == VMM_BLOCK_ENGINE_POOL)
     g_assert_false (vmm_block_backend_uses_uring (f.backend));
   exercise (&f, true);
   exercise (&f, false);
@@ -314,7 +314,111 @@ test_raw_pool (void)
 static void
 test_qcow2 (void)
 {
-  run_case (VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_AUTO);
+  run_case (VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_POOL);
+}
+
+static void
+test_qcow2_uring (void)
+{
+  if (!have_uring ())
+    {
+      g_test_skip ("io_uring is not available here");
+      return;
+    }
+  run_case (VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_URING);
+}
+
+/* qcow2 on io_uring with every kind of request in flight at once:
+ * allocating writes, in-place writes and reads (mapped), write-zeroes and
+ * discard (which free clusters) and flushes, each batch on disjoint
+ * slots. Data must never land in, or come from, another slot's clusters. */
+static void
+test_qcow2_mixed (void)
+{
+  enum { SLOTS = 64, SLOT = DISK_SIZE / SLOTS, ROUNDS = 12 };
+  Fixture f = { 0 };
+
+  if (!have_uring ())
+    {
+      g_test_skip ("io_uring is not available here");
+      return;
+    }
+  fixture_setup (&f, VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_URING, false);
+  for (unsigned round = 0; round < ROUNDS; round++)
+    {
+      Job *jobs[SLOTS], *extra[SLOTS] = { NULL };
+      unsigned target = f.done + SLOTS;
+
+      for (unsigned i = 0; i < SLOTS; i++)
+        {
+          uint64_t off = i * (uint64_t) SLOT + 4096 * (uint64_t) g_rand_int_range (f.rand, 0, 8);
+          uint64_t len = 4096 * (uint64_t) g_rand_int_range (f.rand, 1, 8);
+          VmmBlockOp op = (VmmBlockOp) g_rand_int_range (f.rand, 0, 5);
+
+          jobs[i] = job_new (&f, op, off, len, g_rand_boolean (f.rand));
+          if (op == VMM_BLOCK_OP_WRITE)
+            {
+              for (uint64_t b = 0; b < len; b++)
+                jobs[i]->buf[b] = (uint8_t) g_rand_int (f.rand);
+              memcpy (f.expect + off, jobs[i]->buf, len);
+            }
+          else if (op == VMM_BLOCK_OP_WRITE_ZEROES)
+            memset (f.expect + off, 0, len);
+          if (op != VMM_BLOCK_OP_READ && op != VMM_BLOCK_OP_WRITE)
+            jobs[i]->req.niov = 0;
+          vmm_block_queue_submit (f.queue, &jobs[i]->req);
+          /* Now and then the guest races a discard against its own
+           * request: that slot's content is then anyone's guess, but no
+           * other slot may change. */
+          if (g_rand_int_range (f.rand, 0, 6) == 0 && op != VMM_BLOCK_OP_READ)
+            {
+              extra[i] = job_new (&f, VMM_BLOCK_OP_DISCARD, i * (uint64_t) SLOT, SLOT, true);
+              extra[i]->req.niov = 0;
+              vmm_block_queue_submit (f.queue, &extra[i]->req);
+              target++;
+            }
+        }
+      wait_for (&f, target);
+      for (unsigned i = 0; i < SLOTS; i++)
+        {
+          Job *job = jobs[i];
+
+          g_assert_cmpint (job->req.result, ==, 0);
+          if (job->req.op == VMM_BLOCK_OP_READ)
+            g_assert_true (memcmp (job->buf, f.expect + job->req.offset, job->len) == 0);
+          else if (job->req.op == VMM_BLOCK_OP_DISCARD)
+            g_assert_cmpint (vmm_image_read (f.image, f.expect + job->req.offset,
+                                             job->req.offset, job->len), ==, 0);
+          if (extra[i] != NULL)
+            {
+              g_assert_cmpint (extra[i]->req.result, ==, 0);
+              g_assert_cmpint (vmm_image_read (f.image, f.expect + i * (uint64_t) SLOT,
+                                               i * (uint64_t) SLOT, SLOT), ==, 0);
+              job_free (extra[i]);
+            }
+          job_free (job);
+        }
+    }
+  check_disk (&f);
+  fixture_teardown (&f);
+}
+
+/* Mapped I/O is only safe with one queue on a qcow2 backend. */
+static void
+test_qcow2_one_queue (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!have_uring ())
+    {
+      g_test_skip ("io_uring is not available here");
+      return;
+    }
+  fixture_setup (&f, VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_URING, false);
+  g_assert_null (vmm_block_queue_new (f.backend, 8, &error));
+  g_assert_nonnull (error);
+  fixture_teardown (&f);
 }
 
 static void
@@ -397,6 +501,9 @@ main (int argc, char **argv)
   g_test_add_func ("/block/engine/raw-uring", test_raw_uring);
   g_test_add_func ("/block/engine/raw-pool", test_raw_pool);
   g_test_add_func ("/block/engine/qcow2", test_qcow2);
+  g_test_add_func ("/block/engine/qcow2-uring", test_qcow2_uring);
+  g_test_add_func ("/block/engine/qcow2-mixed", test_qcow2_mixed);
+  g_test_add_func ("/block/engine/qcow2-one-queue", test_qcow2_one_queue);
   g_test_add_func ("/block/engine/read-only", test_read_only);
   g_test_add_func ("/block/engine/file-shrinks", test_file_shrinks);
   g_test_add_func ("/block/engine/free-drains", test_free_drains);
