@@ -1,7 +1,7 @@
 /* test-kvm-seabios.c: Debian's SeaBIOS on /dev/kvm, on a small PC put
- * together from the monitor's parts: the firmware image at the top of
- * 4 GiB, fw_cfg with the PC's items and the ACPI table-loader, the debug
- * console, COM1, CMOS, the PM block and the PCI host bridge.
+ * together from the monitor's parts: VmmFirmwareBoot (the image at the
+ * top of 4 GiB, fw_cfg with the PC's items and the ACPI table-loader, the
+ * debug console), COM1, i8042, CMOS, the PM block and the PCI host bridge.
  *
  * Without a disk SeaBIOS must print its banner on the debug port, mirror
  * its screen to the serial port (etc/sercon-port), find the ACPI tables
@@ -35,9 +35,8 @@
 #include "devices/pm.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
-#include "firmware/acpi-loader.h"
-#include "firmware/debugcon.h"
 #include "firmware/firmware.h"
+#include "firmware/firmware-boot.h"
 #include "firmware/fw-cfg-pc.h"
 #include "x86/acpi.h"
 #include "x86/layout.h"
@@ -57,9 +56,7 @@ typedef struct {
   uint8_t *ram;
   VmmGuestMem mem;
   VmmBus *pio, *mmio;
-  VmmFirmware *firmware;
-  VmmFwCfg *fw_cfg;
-  VmmDebugcon *debugcon;
+  VmmFirmwareBoot *boot;
   VmmSerial *serial;
   VmmI8042 *i8042;
   VmmRtc *rtc;
@@ -143,24 +140,6 @@ set_cmos (VmmRtc *rtc)
   vmm_rtc_set_nvram (rtc, 0x35, (uint8_t) (above_16m >> 8));
 }
 
-static void
-add_acpi (VmmFwCfg *fw_cfg)
-{
-  static const uint32_t ids[] = { 0 };
-  g_autoptr(GError) error = NULL;
-  VmmAcpiConfig cfg = {
-    .n_cpus = 1,
-    .apic_ids = ids,
-    .pci_mmio64_base = VMM_HIGHMEM_BASE,
-    .has_ecam = TRUE,
-  };
-  g_autoptr(VmmAcpiTables) tables = vmm_acpi_build (&cfg, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (vmm_fw_cfg_add_acpi (fw_cfg, tables, &error));
-  g_assert_no_error (error);
-}
-
 /* A bzImage whose real-mode setup, entered at offset 0x200, prints
  * "setup ok:" and the command line it finds through cmd_line_ptr to the
  * debug port, then halts. */
@@ -222,12 +201,26 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   uint64_t identity = IDENTITY_ADDR;
   VmmIrqLine com1 = { set_irq, pc, VMM_IRQ_COM1 }, sci = { set_irq, pc, VMM_IRQ_SCI };
   VmmIrqLine kbd = { set_irq, pc, VMM_IRQ_I8042_KBD }, aux = { set_irq, pc, VMM_IRQ_I8042_AUX };
-  VmmFwCfgPcConfig fw_cfg_pc = {
+  static const uint32_t apic_ids[] = { 0 };
+  VmmAcpiConfig acpi = {
+    .n_cpus = 1,
+    .apic_ids = apic_ids,
+    .pci_mmio64_base = VMM_HIGHMEM_BASE,
+    .has_ecam = TRUE,
+  };
+  VmmFirmwareBootConfig cfg = {
+    .bios_path = VMM_FIRMWARE_SEABIOS_PATH,
     .ram_size = RAM_SIZE,
     .lowmem_size = RAM_SIZE,
     .n_cpus = 1,
     .max_cpus = 1,
     .sercon_port = VMM_PORT_COM1,
+    .acpi = &acpi,
+    .kernel = kernel,
+    .initrd = initrd,
+    .cmdline = CMDLINE,
+    .debug_out = on_debug,
+    .debug_opaque = pc,
   };
   struct kvm_sregs sregs;
   struct kvm_regs regs;
@@ -250,35 +243,19 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   vmm_guest_mem_init (&pc->mem);
   g_assert_cmpint (vmm_guest_mem_add (&pc->mem, 0, RAM_SIZE, pc->ram), ==, 0);
 
-  pc->firmware = vmm_firmware_new_bios (VMM_FIRMWARE_SEABIOS_PATH, &error);
-  g_assert_no_error (error);
-  g_assert_true (vmm_firmware_map (pc->firmware, pc->vm, FIRMWARE_SLOT, &error));
-  g_assert_no_error (error);
-  vmm_firmware_load_legacy (pc->firmware, pc->ram, RAM_SIZE);
-
   pc->pio = vmm_bus_new ("pio");
   pc->mmio = vmm_bus_new ("mmio");
-  pc->fw_cfg = vmm_fw_cfg_new (&pc->mem);
-  if (kernel != NULL)
-    {
-      fw_cfg_pc.bootorder = VMM_FW_LINUXBOOT_BOOTORDER "\n";
-      g_assert_true (vmm_fw_cfg_add_kernel (pc->fw_cfg, kernel, initrd, CMDLINE, RAM_SIZE, &error));
-      g_assert_no_error (error);
-      g_assert_true (vmm_fw_cfg_add_linuxboot (pc->fw_cfg, &error));
-      g_assert_no_error (error);
-    }
-  g_assert_true (vmm_fw_cfg_setup_pc (pc->fw_cfg, &fw_cfg_pc, &error));
+  pc->boot = vmm_firmware_boot_new (&cfg, &pc->mem, pc->pio, pc->mmio, &error);
   g_assert_no_error (error);
-  add_acpi (pc->fw_cfg);
-  pc->debugcon = vmm_debugcon_new (on_debug, pc);
+  g_assert_cmphex (vmm_firmware_boot_base (pc->boot), >, TSS_ADDR);
+  g_assert_true (vmm_firmware_boot_load (pc->boot, pc->vm, FIRMWARE_SLOT, pc->ram, RAM_SIZE, &error));
+  g_assert_no_error (error);
   pc->serial = vmm_serial_new (&com1, on_serial, pc);
   pc->i8042 = vmm_i8042_new (&kbd, &aux, on_reset, pc);
   pc->rtc = vmm_rtc_new (NULL, NULL);
   set_cmos (pc->rtc);
   pc->pm = vmm_pm_new (&sci, NULL, NULL, on_poweroff, pc);
   pc->pci = vmm_pci_bus_new ();
-  g_assert_cmpint (vmm_fw_cfg_register (pc->fw_cfg, pc->pio), ==, 0);
-  g_assert_cmpint (vmm_debugcon_register (pc->debugcon, pc->pio, VMM_DEBUGCON_PORT), ==, 0);
   g_assert_cmpint (vmm_serial_register (pc->serial, pc->pio, VMM_PORT_COM1), ==, 0);
   g_assert_cmpint (vmm_i8042_register (pc->i8042, pc->pio), ==, 0);
   g_assert_cmpint (vmm_rtc_register (pc->rtc, pc->pio), ==, 0);
@@ -295,7 +272,7 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   g_assert_true (pc->run != MAP_FAILED);
   set_cpuid (pc);
   g_assert_cmpint (ioctl (pc->vcpu, KVM_GET_SREGS, &sregs), ==, 0);
-  vmm_firmware_reset_state (&sregs, &regs);
+  vmm_firmware_boot_setup_bsp (&sregs, &regs);
   g_assert_cmpint (ioctl (pc->vcpu, KVM_SET_SREGS, &sregs), ==, 0);
   g_assert_cmpint (ioctl (pc->vcpu, KVM_SET_REGS, &regs), ==, 0);
 }
@@ -384,8 +361,7 @@ pc_clear (Pc *pc)
   close (pc->vcpu);
   close (pc->vm);
   munmap (pc->ram, RAM_SIZE);
-  vmm_fw_cfg_free (pc->fw_cfg);
-  vmm_debugcon_free (pc->debugcon);
+  vmm_firmware_boot_free (pc->boot);
   vmm_serial_free (pc->serial);
   vmm_i8042_free (pc->i8042);
   vmm_rtc_free (pc->rtc);
@@ -393,7 +369,6 @@ pc_clear (Pc *pc)
   vmm_pci_bus_free (pc->pci);
   vmm_bus_free (pc->pio);
   vmm_bus_free (pc->mmio);
-  vmm_firmware_free (pc->firmware);
   g_string_free (pc->debug_log, TRUE);
   g_string_free (pc->serial_log, TRUE);
 }

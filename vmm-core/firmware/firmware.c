@@ -345,6 +345,16 @@ vmm_firmware_register (VmmFirmware *fw, VmmBus *mmio)
   return 0;
 }
 
+void
+vmm_firmware_unregister (VmmFirmware *fw, VmmBus *mmio)
+{
+  g_return_if_fail (fw != NULL && mmio != NULL);
+
+  for (unsigned i = 0; i < fw->n_regions; i++)
+    if (fw->region[i].pflash != NULL)
+      vmm_bus_unregister (mmio, fw->region[i].gpa, fw->region[i].pflash);
+}
+
 gboolean
 vmm_firmware_map (VmmFirmware *fw, int vm_fd, uint32_t first_slot, GError **error)
 {

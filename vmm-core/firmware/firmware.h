@@ -59,6 +59,9 @@ gboolean     vmm_firmware_is_bios  (const VmmFirmware *fw);
 /* Puts the variable flash on @mmio, where its commands arrive (nothing
  * for a BIOS). Once per machine. Returns 0 or -errno. */
 int          vmm_firmware_register (VmmFirmware *fw, VmmBus *mmio);
+/* Undoes vmm_firmware_register() (what was registered), before any vCPU
+ * ran: the bus dispatches without locks. */
+void         vmm_firmware_unregister (VmmFirmware *fw, VmmBus *mmio);
 /* Writes changed variables back to their file now (also done by free). */
 void         vmm_firmware_flush    (VmmFirmware *fw);
 
