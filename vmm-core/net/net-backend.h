@@ -16,12 +16,16 @@
  *     a bound) and delivers nothing more until the NIC calls
  *     vmm_net_backend_rx_resume, typically when the driver adds buffers.
  *
- * Threads: receive and tx_resume run on the back-end's own thread. send,
+ * Threads: receive and tx_resume run on the back-end's thread: its own,
+ * or the NIC's I/O thread once the NIC attached it there (then a frame
+ * sent from that thread goes through without a thread switch). send,
  * can_send and rx_resume may be called from any thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
+
+#include "ioloop.h"
 
 #include <glib.h>
 #include <stddef.h>
@@ -60,6 +64,7 @@ typedef struct {
   gboolean (*can_send)  (VmmNetBackend *be);
   void     (*rx_resume) (VmmNetBackend *be);
   void     (*set_peer)  (VmmNetBackend *be, const VmmNetPeerOps *ops, void *opaque);
+  int      (*attach)    (VmmNetBackend *be, VmmIoLoop *loop);
   void     (*get_stats) (VmmNetBackend *be, VmmNetStats *stats);
   void     (*destroy)   (VmmNetBackend *be);
 } VmmNetBackendOps;
@@ -107,6 +112,16 @@ static inline void
 vmm_net_backend_set_peer (VmmNetBackend *be, const VmmNetPeerOps *ops, void *opaque)
 {
   be->ops->set_peer (be, ops, opaque);
+}
+
+/* Moves the back-end's work (and so the peer's callbacks) onto @loop, the
+ * NIC's I/O thread, which must outlive the back-end or be left with
+ * another attach. Returns 0 or -errno (the back-end then stays where it
+ * was). */
+static inline int
+vmm_net_backend_attach (VmmNetBackend *be, VmmIoLoop *loop)
+{
+  return be->ops->attach (be, loop);
 }
 
 static inline void

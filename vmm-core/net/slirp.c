@@ -1,32 +1,41 @@
 /* slirp.c: the libslirp back-end.
  *
- * libslirp is not thread-safe, so one thread owns the Slirp instance and
- * every call into it: a poll loop over slirp's sockets, its timers and an
- * eventfd. The NIC transmits from its own I/O thread; its frames are
- * copied onto a bounded queue and the eventfd wakes this thread to feed
- * them to slirp_input. Copying once here is cheaper than the alternative,
- * a lock around slirp held by whichever thread calls in: the poll set
- * filled before poll() would go stale whenever another thread changed
- * slirp's sockets under it.
+ * libslirp is not thread-safe: all calls into it happen on one VmmIoLoop
+ * thread. The back-end starts with a loop of its own and, once a NIC
+ * attaches, moves onto the NIC's I/O thread, so that a guest frame goes
+ * from the transmit ring into slirp_input, and slirp's answer into the
+ * receive ring, without a copy into a queue or a switch to another thread
+ * (on a two-CPU host a third busy thread costs more than it brings).
  *
- * Frames slirp emits go straight to the NIC's receive callback (a copy
- * into guest buffers, on this thread). When the guest has no buffers,
- * they wait on a second bounded queue until the NIC says buffers are
- * back; TCP inside slirp keeps to the guest's window, so the queue stays
- * small in practice and the bound only stops a guest that never reads.
+ * slirp wants poll(): before sleeping it lists the sockets it cares about
+ * (slirp_pollfds_fill), after waking it asks which are ready
+ * (slirp_pollfds_poll). The loop is epoll-based, so the sockets live in
+ * an epoll set of our own, reconciled with slirp's list after every round;
+ * that set's fd, a timerfd for slirp's timers and an eventfd are what the
+ * loop watches.
+ *
+ * Frames sent from any other thread are copied onto a bounded queue and
+ * the eventfd wakes the loop. Frames slirp emits go straight to the NIC's
+ * receive callback; when the guest has no buffers they wait on a second
+ * bounded queue until the NIC says buffers are back. TCP inside slirp
+ * keeps to the guest's window, so that queue stays small and its bound
+ * only stops a guest that never reads.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "net/slirp.h"
 
 #include "net/hostfwd.h"
+#include "ioloop.h"
 #include "vireo-vmm.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 /* Guest frames waiting for slirp: past this, can_send says no. */
@@ -50,27 +59,33 @@ typedef struct {
   VmmNetBackend parent;
 
   Slirp *slirp;
-  GThread *thread;
-  int wakefd;
+  VmmIoLoop *own_loop;      /* until a NIC attaches */
+  VmmIoLoop *loop;          /* where every slirp call happens */
+  int wakefd;               /* frames queued, rx_resume, a round owed */
+  int sepfd;                /* epoll set of slirp's sockets */
+  int timerfd;              /* slirp's timers and its poll timeout */
+  gboolean watching;        /* the three fds are on the loop */
   struct in_addr guest_addr;
 
   /* Shared with the NIC's threads. */
   GMutex lock;
-  GQueue txq;               /* Frame *, guest to slirp */
+  GQueue txq;               /* Frame *, guest to slirp, from other threads */
   gboolean tx_blocked;      /* can_send said no: tx_resume is owed */
   gboolean rx_kick;         /* rx_resume was called */
-  gboolean quit;
 
   /* Held while a peer callback runs, so that set_peer can wait for it. */
   GMutex peer_lock;
   const VmmNetPeerOps *peer_ops;
   void *peer_opaque;
 
-  /* The slirp thread's own. */
+  /* The loop thread's own. */
   GQueue rxq;               /* Frame *, slirp to guest, while the guest has no room */
   size_t rxq_bytes;
   GPtrArray *timers;        /* Timer * */
-  GArray *pollfds;          /* struct pollfd */
+  GArray *pollfds;          /* struct pollfd, slirp's list from the last fill */
+  GHashTable *watched;      /* fd -> events registered in sepfd */
+  gboolean round_owed;      /* slirp_input ran: refill before sleeping */
+  uint8_t *flat;            /* a frame in one piece for slirp_input */
 
   VmmNetStats stats;        /* updated with atomics: two threads count */
 } SlirpBackend;
@@ -202,8 +217,10 @@ cb_timer_mod (void *timer, int64_t expire_ms, void *opaque)
   t->expire_ms = expire_ms;
 }
 
-/* The poll set is rebuilt from slirp_pollfds_fill on every iteration, so
- * there is nothing to keep when slirp opens or closes a socket. */
+/* A socket is added to our epoll set at the next refill; only its
+ * removal matters here: slirp closes it right after, and its number may
+ * come back for another socket that the set must then not believe it
+ * already has. */
 static void
 cb_register_poll_fd (int fd, void *opaque)
 {
@@ -212,10 +229,14 @@ cb_register_poll_fd (int fd, void *opaque)
 static void
 cb_unregister_poll_fd (int fd, void *opaque)
 {
+  SlirpBackend *s = opaque;
+
+  if (g_hash_table_remove (s->watched, GINT_TO_POINTER (fd)))
+    epoll_ctl (s->sepfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 /* slirp asks to be polled again soon; it only ever does so from inside a
- * call made on this thread, which polls again right after. */
+ * call made on the loop thread, which refills right after. */
 static void
 cb_notify (void *opaque)
 {
@@ -233,7 +254,7 @@ static const SlirpCb slirp_callbacks = {
   .timer_new_opaque = cb_timer_new_opaque,
 };
 
-/* ---- the poll loop (slirp thread) ---- */
+/* ---- the rounds (loop thread) ---- */
 
 static int
 add_poll (int fd, int events, void *opaque)
@@ -316,6 +337,109 @@ timers_run (SlirpBackend *s)
     }
 }
 
+static uint32_t
+to_epoll (short events)
+{
+  return (events & POLLIN ? EPOLLIN : 0) | (events & POLLOUT ? EPOLLOUT : 0)
+         | (events & POLLPRI ? EPOLLPRI : 0);
+}
+
+/* Asks slirp which sockets it wants watched and how long it may sleep,
+ * then makes the epoll set and the timer say the same. */
+static void
+refill (SlirpBackend *s)
+{
+  g_autoptr (GHashTable) want = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  uint32_t timeout = timers_timeout_ms (s);
+  struct itimerspec its = { 0 };
+
+  s->round_owed = FALSE;
+  g_array_set_size (s->pollfds, 0);
+  slirp_pollfds_fill (s->slirp, &timeout, add_poll, s);
+
+  for (unsigned i = 0; i < s->pollfds->len; i++)
+    {
+      const struct pollfd *p = &g_array_index (s->pollfds, struct pollfd, i);
+      gpointer fd = GINT_TO_POINTER (p->fd);
+      uint32_t ev = GPOINTER_TO_UINT (g_hash_table_lookup (want, fd)) | to_epoll (p->events);
+      g_hash_table_insert (want, fd, GUINT_TO_POINTER (ev));
+    }
+
+  /* Sockets slirp no longer lists (it closes them through
+   * unregister_poll_fd, which already took them out). */
+  g_hash_table_iter_init (&iter, s->watched);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (want, key))
+      {
+        epoll_ctl (s->sepfd, EPOLL_CTL_DEL, GPOINTER_TO_INT (key), NULL);
+        g_hash_table_iter_remove (&iter);
+      }
+  g_hash_table_iter_init (&iter, want);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gpointer have;
+      struct epoll_event ev = { .events = GPOINTER_TO_UINT (value), .data.fd = GPOINTER_TO_INT (key) };
+      int r = 0;
+
+      if (!g_hash_table_lookup_extended (s->watched, key, NULL, &have))
+        {
+          r = epoll_ctl (s->sepfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+          if (r < 0 && errno == EEXIST)
+            r = epoll_ctl (s->sepfd, EPOLL_CTL_MOD, ev.data.fd, &ev);
+        }
+      else if (GPOINTER_TO_UINT (have) != ev.events)
+        {
+          r = epoll_ctl (s->sepfd, EPOLL_CTL_MOD, ev.data.fd, &ev);
+          if (r < 0 && errno == ENOENT)
+            r = epoll_ctl (s->sepfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+        }
+      if (r < 0)
+        g_warning ("slirp: watching socket %d: %s", ev.data.fd, g_strerror (errno));
+      g_hash_table_insert (s->watched, key, value);
+    }
+
+  if (timeout != UINT32_MAX)
+    {
+      its.it_value.tv_sec = timeout / 1000;
+      its.it_value.tv_nsec = (long) (timeout % 1000) * 1000000;
+      /* All zero would disarm it: the smallest delay instead. */
+      if (timeout == 0)
+        its.it_value.tv_nsec = 1;
+    }
+  if (timerfd_settime (s->timerfd, 0, &its, NULL) < 0)
+    g_warning ("slirp: timerfd_settime: %s", g_strerror (errno));
+}
+
+/* One round: what epoll says is ready, slirp's timers, then a refill. */
+static void
+round_run (SlirpBackend *s)
+{
+  struct epoll_event ev[64];
+  int n = epoll_wait (s->sepfd, ev, G_N_ELEMENTS (ev), 0);
+
+  for (unsigned i = 0; i < s->pollfds->len; i++)
+    g_array_index (s->pollfds, struct pollfd, i).revents = 0;
+  for (int k = 0; k < n; k++)
+    {
+      short revents = (short) ((ev[k].events & EPOLLIN ? POLLIN : 0)
+                               | (ev[k].events & EPOLLOUT ? POLLOUT : 0)
+                               | (ev[k].events & EPOLLPRI ? POLLPRI : 0)
+                               | (ev[k].events & EPOLLERR ? POLLERR : 0)
+                               | (ev[k].events & EPOLLHUP ? POLLHUP : 0));
+      for (unsigned i = 0; i < s->pollfds->len; i++)
+        {
+          struct pollfd *p = &g_array_index (s->pollfds, struct pollfd, i);
+          if (p->fd == ev[k].data.fd)
+            p->revents = revents;
+        }
+    }
+  slirp_pollfds_poll (s->slirp, n < 0, get_revents, s);
+  timers_run (s);
+  refill (s);
+}
+
 static void
 flush_rxq (SlirpBackend *s)
 {
@@ -336,17 +460,17 @@ flush_rxq (SlirpBackend *s)
     }
 }
 
-/* Feeds the guest's frames to slirp; returns FALSE when told to quit. */
-static gboolean
-handle_wake (SlirpBackend *s)
+static void
+on_wake (void *opaque, int fd, uint32_t events)
 {
+  SlirpBackend *s = opaque;
   GQueue frames = G_QUEUE_INIT;
-  gboolean resume_tx, kick_rx, quit;
+  gboolean resume_tx, kick_rx;
   uint64_t value;
   Frame *f;
 
-  while (read (s->wakefd, &value, sizeof value) < 0 && errno == EINTR)
-    ;
+  if (read (s->wakefd, &value, sizeof value) < 0 && errno != EAGAIN)
+    return;
 
   g_mutex_lock (&s->lock);
   frames = s->txq;
@@ -355,24 +479,15 @@ handle_wake (SlirpBackend *s)
   s->tx_blocked = FALSE;
   kick_rx = s->rx_kick;
   s->rx_kick = FALSE;
-  quit = s->quit;
   g_mutex_unlock (&s->lock);
-
-  if (quit)
-    {
-      g_queue_clear_full (&frames, g_free);
-      return FALSE;
-    }
 
   while ((f = g_queue_pop_head (&frames)) != NULL)
     {
       slirp_input (s->slirp, f->data, (int) f->len);
       g_free (f);
     }
-
   if (kick_rx)
     flush_rxq (s);
-
   if (resume_tx)
     {
       g_mutex_lock (&s->peer_lock);
@@ -380,39 +495,63 @@ handle_wake (SlirpBackend *s)
         s->peer_ops->tx_resume (s->peer_opaque);
       g_mutex_unlock (&s->peer_lock);
     }
-  return TRUE;
+  refill (s);
 }
 
-static gpointer
-slirp_thread (gpointer data)
+static void
+on_sockets (void *opaque, int fd, uint32_t events)
 {
-  SlirpBackend *s = data;
+  round_run (opaque);
+}
 
-  for (;;)
+static void
+on_timer (void *opaque, int fd, uint32_t events)
+{
+  SlirpBackend *s = opaque;
+  uint64_t expirations;
+
+  if (read (fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+    return;
+  round_run (s);
+}
+
+static void
+unwatch (SlirpBackend *s)
+{
+  if (!s->watching)
+    return;
+  vmm_ioloop_remove (s->loop, s->wakefd);
+  vmm_ioloop_remove (s->loop, s->sepfd);
+  vmm_ioloop_remove (s->loop, s->timerfd);
+  s->watching = FALSE;
+}
+
+static int
+watch (SlirpBackend *s, VmmIoLoop *loop)
+{
+  int r;
+
+  r = vmm_ioloop_add (loop, s->wakefd, EPOLLIN, on_wake, s);
+  if (r == 0)
     {
-      struct pollfd wake_pfd = { .fd = s->wakefd, .events = POLLIN };
-      uint32_t timeout;
-      int ret;
-
-      g_array_set_size (s->pollfds, 0);
-      g_array_append_val (s->pollfds, wake_pfd);
-      timeout = timers_timeout_ms (s);
-      slirp_pollfds_fill (s->slirp, &timeout, add_poll, s);
-
-      ret = poll ((struct pollfd *) (void *) s->pollfds->data, s->pollfds->len,
-                  timeout == UINT32_MAX ? -1 : (int) MIN (timeout, (uint32_t) G_MAXINT));
-      if (ret < 0 && errno != EINTR)
-        g_warning ("slirp: poll: %s", g_strerror (errno));
-
-      if (ret > 0 && (g_array_index (s->pollfds, struct pollfd, 0).revents & POLLIN))
+      r = vmm_ioloop_add (loop, s->sepfd, EPOLLIN, on_sockets, s);
+      if (r == 0)
         {
-          if (!handle_wake (s))
-            break;
+          r = vmm_ioloop_add (loop, s->timerfd, EPOLLIN, on_timer, s);
+          if (r == 0)
+            {
+              s->loop = loop;
+              s->watching = TRUE;
+              /* A first round on the new thread sets the epoll set and
+               * the timer up. */
+              wake (s);
+              return 0;
+            }
+          vmm_ioloop_remove (loop, s->sepfd);
         }
-      slirp_pollfds_poll (s->slirp, ret < 0, get_revents, s);
-      timers_run (s);
+      vmm_ioloop_remove (loop, s->wakefd);
     }
-  return NULL;
+  return r;
 }
 
 /* ---- VmmNetBackend ops (any thread) ---- */
@@ -444,6 +583,32 @@ slirp_be_send (VmmNetBackend *be, const struct iovec *iov, unsigned n)
       count (&s->stats.tx_dropped);
       return -EMSGSIZE;
     }
+  count (&s->stats.tx_frames);
+
+  if (vmm_ioloop_is_current (s->loop))
+    {
+      /* On the loop: straight in. The refill that slirp's new state needs
+       * waits for the end of the NIC's batch (a wake-up queued once). */
+      const uint8_t *data = iov[0].iov_base;
+
+      if (n != 1)
+        {
+          for (unsigned i = 0; i < n; i++)
+            {
+              memcpy (s->flat + off, iov[i].iov_base, iov[i].iov_len);
+              off += iov[i].iov_len;
+            }
+          data = s->flat;
+        }
+      slirp_input (s->slirp, data, (int) len);
+      if (!s->round_owed)
+        {
+          s->round_owed = TRUE;
+          wake (s);
+        }
+      return 0;
+    }
+
   f = g_malloc (sizeof *f + len);
   f->len = len;
   for (unsigned i = 0; i < n; i++)
@@ -456,7 +621,6 @@ slirp_be_send (VmmNetBackend *be, const struct iovec *iov, unsigned n)
   was_empty = s->txq.length == 0;
   g_queue_push_tail (&s->txq, f);
   g_mutex_unlock (&s->lock);
-  count (&s->stats.tx_frames);
 
   /* One wake-up per batch: a non-empty queue already has one pending. */
   if (was_empty)
@@ -470,6 +634,8 @@ slirp_be_can_send (VmmNetBackend *be)
   SlirpBackend *s = (SlirpBackend *) be;
   gboolean ok;
 
+  if (vmm_ioloop_is_current (s->loop))
+    return TRUE;
   g_mutex_lock (&s->lock);
   ok = s->txq.length < TX_QUEUE_MAX;
   if (!ok)
@@ -506,6 +672,28 @@ slirp_be_set_peer (VmmNetBackend *be, const VmmNetPeerOps *ops, void *opaque)
     slirp_be_rx_resume (be);
 }
 
+static int
+slirp_be_attach (VmmNetBackend *be, VmmIoLoop *loop)
+{
+  SlirpBackend *s = (SlirpBackend *) be;
+  VmmIoLoop *old = s->loop;
+  int r;
+
+  if (loop == s->loop)
+    return 0;
+  unwatch (s);
+  r = watch (s, loop);
+  if (r < 0)
+    {
+      /* Stay where we were. */
+      int back = watch (s, old);
+      g_assert (back == 0);
+      return r;
+    }
+  g_clear_pointer (&s->own_loop, vmm_ioloop_free);
+  return 0;
+}
+
 static void
 slirp_be_get_stats (VmmNetBackend *be, VmmNetStats *stats)
 {
@@ -524,24 +712,26 @@ slirp_be_destroy (VmmNetBackend *be)
 {
   SlirpBackend *s = (SlirpBackend *) be;
 
-  if (s->thread != NULL)
-    {
-      g_mutex_lock (&s->lock);
-      s->quit = TRUE;
-      g_mutex_unlock (&s->lock);
-      wake (s);
-      g_thread_join (s->thread);
-    }
+  /* Once off the loop, nothing else calls into slirp: its clean-up may
+   * run here. */
+  unwatch (s);
+  g_clear_pointer (&s->own_loop, vmm_ioloop_free);
   if (s->slirp != NULL)
     slirp_cleanup (s->slirp);
   g_queue_clear_full (&s->txq, g_free);
   g_queue_clear_full (&s->rxq, g_free);
   g_ptr_array_free (s->timers, TRUE);
   g_array_free (s->pollfds, TRUE);
+  g_hash_table_unref (s->watched);
   if (s->wakefd >= 0)
     close (s->wakefd);
+  if (s->sepfd >= 0)
+    close (s->sepfd);
+  if (s->timerfd >= 0)
+    close (s->timerfd);
   g_mutex_clear (&s->lock);
   g_mutex_clear (&s->peer_lock);
+  g_free (s->flat);
   g_free (s);
 }
 
@@ -550,6 +740,7 @@ static const VmmNetBackendOps slirp_backend_ops = {
   .can_send = slirp_be_can_send,
   .rx_resume = slirp_be_rx_resume,
   .set_peer = slirp_be_set_peer,
+  .attach = slirp_be_attach,
   .get_stats = slirp_be_get_stats,
   .destroy = slirp_be_destroy,
 };
@@ -591,6 +782,7 @@ vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error)
   SlirpBackend *s;
   SlirpConfig cfg = { 0 };
   unsigned mtu;
+  int r;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -605,25 +797,29 @@ vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error)
 
   s = g_new0 (SlirpBackend, 1);
   s->parent.ops = &slirp_backend_ops;
+  s->wakefd = s->sepfd = s->timerfd = -1;
   /* slirp computes every checksum of the packets it builds. */
   s->parent.rx_csum_valid = TRUE;
   /* slirp's IPv4 input has no MTU check: a whole TSO segment becomes
    * bytes on the host socket. (Its IPv6 input refuses packets over the
    * MTU, hence no TSO6.) */
   s->parent.tx_tso4 = TRUE;
-  s->wakefd = -1;
   g_mutex_init (&s->lock);
   g_mutex_init (&s->peer_lock);
   g_queue_init (&s->txq);
   g_queue_init (&s->rxq);
   s->timers = g_ptr_array_new_with_free_func (g_free);
   s->pollfds = g_array_new (FALSE, FALSE, sizeof (struct pollfd));
+  s->watched = g_hash_table_new (NULL, NULL);
+  s->flat = g_malloc (VMM_NET_MAX_FRAME);
 
   s->wakefd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s->wakefd < 0)
+  s->sepfd = epoll_create1 (EPOLL_CLOEXEC);
+  s->timerfd = timerfd_create (CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (s->wakefd < 0 || s->sepfd < 0 || s->timerfd < 0)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
-                   "Cannot set up user-mode networking: eventfd: %s", g_strerror (errno));
+                   "Cannot set up user-mode networking: %s", g_strerror (errno));
       slirp_be_destroy (&s->parent);
       return NULL;
     }
@@ -663,6 +859,19 @@ vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error)
         return NULL;
       }
 
-  s->thread = g_thread_new ("vmm-slirp", slirp_thread, s);
+  s->own_loop = vmm_ioloop_new ("vmm-slirp", error);
+  if (s->own_loop == NULL)
+    {
+      slirp_be_destroy (&s->parent);
+      return NULL;
+    }
+  r = watch (s, s->own_loop);
+  if (r < 0)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "Cannot set up user-mode networking: %s", g_strerror (-r));
+      slirp_be_destroy (&s->parent);
+      return NULL;
+    }
   return &s->parent;
 }

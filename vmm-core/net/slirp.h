@@ -32,5 +32,6 @@ typedef struct {
 
 /* Creates the stack, sets up the forwards (a spec that does not parse or a
  * host port that cannot be bound fails the whole call, naming the forward)
- * and starts the back-end's thread. */
+ * and runs it on a thread of its own until a NIC attaches it to its I/O
+ * thread (vmm_net_backend_attach). */
 VmmNetBackend *vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error);

@@ -575,6 +575,10 @@ vmm_virtio_net_attach (VmmVirtioNet *net, VmmVirtio *vio)
   if (r < 0)
     return r;
   net->resume_watched = TRUE;
+  /* Transmit, receive and the back-end on one thread. */
+  r = vmm_net_backend_attach (net->backend, vmm_virtio_ioloop (vio));
+  if (r < 0)
+    return r;
   vmm_net_backend_set_peer (net->backend, &peer_ops, net);
   return 0;
 }

@@ -58,6 +58,15 @@ fake_set_peer (VmmNetBackend *be, const VmmNetPeerOps *ops, void *opaque)
   g_mutex_unlock (&f->lock);
 }
 
+static int
+fake_attach (VmmNetBackend *be, VmmIoLoop *loop)
+{
+  NhBackend *f = (NhBackend *) be;
+
+  f->loop = loop;
+  return 0;
+}
+
 static void
 fake_get_stats (VmmNetBackend *be, VmmNetStats *stats)
 {
@@ -80,6 +89,7 @@ static const VmmNetBackendOps fake_ops = {
   .can_send = fake_can_send,
   .rx_resume = fake_rx_resume,
   .set_peer = fake_set_peer,
+  .attach = fake_attach,
   .get_stats = fake_get_stats,
   .destroy = fake_destroy,
 };
@@ -105,6 +115,7 @@ nh_init (Nh *nh, uint64_t features, unsigned mtu)
   nh->vtd = vtd_new (&desc);
   g_assert_cmpint (vmm_virtio_net_attach (nh->net, vtd_virtio (nh->vtd)), ==, 0);
   g_assert_nonnull (nh->be->peer);
+  g_assert_true (nh->be->loop == vmm_virtio_ioloop (vtd_virtio (nh->vtd)));
   if (features != 0)
     g_assert_true (vtd_init (nh->vtd, features, 0, TRUE));
 }

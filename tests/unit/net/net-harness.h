@@ -29,6 +29,7 @@ typedef struct {
   GPtrArray *sent;          /* GBytes, the frames the guest sent */
   gint full;                /* can_send says no */
   gint rx_resumes;
+  VmmIoLoop *loop;          /* where the NIC attached us */
 } NhBackend;
 
 typedef struct {

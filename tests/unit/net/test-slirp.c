@@ -4,6 +4,7 @@
  */
 #include "net/hostfwd.h"
 #include "net/slirp.h"
+#include "ioloop.h"
 #include "vireo-vmm.h"
 
 #include "net-frames.h"
@@ -224,6 +225,64 @@ test_arp_gateway (void)
 
   vmm_net_backend_set_peer (be, NULL, NULL);
   vmm_net_backend_free (be);
+  nic_clear (&nic);
+}
+
+typedef struct {
+  VmmNetBackend *be;
+  uint8_t frame[1024];
+  size_t len;
+  gboolean was_current;
+} SendOnLoop;
+
+static void
+send_on_loop (void *opaque)
+{
+  SendOnLoop *c = opaque;
+  struct iovec iov[2] = { { c->frame, 100 }, { c->frame + 100, c->len - 100 } };
+
+  /* From the loop thread, in two pieces: the direct path. */
+  g_assert_true (vmm_net_backend_can_send (c->be));
+  g_assert_cmpint (vmm_net_backend_send (c->be, iov, 2), ==, 0);
+}
+
+/* Attached to a NIC's loop, slirp runs there: a frame sent on that
+ * thread goes straight in, and the answer comes back on it. */
+static void
+test_attached (void)
+{
+  Nic nic;
+  g_autoptr (GError) error = NULL;
+  VmmIoLoop *loop = vmm_ioloop_new ("test-nic", &error);
+  SendOnLoop c;
+  uint32_t yiaddr = 0;
+  g_autoptr (GBytes) offer = NULL;
+  uint8_t f[128];
+  ArpMatch m = { .sender_ip = frames_ip ("10.0.2.2"), .op = 2 };
+  g_autoptr (GBytes) reply = NULL;
+
+  g_assert_no_error (error);
+  nic_init (&nic);
+  c.be = new_backend (NULL, FALSE);
+  g_assert_cmpint (vmm_net_backend_attach (c.be, loop), ==, 0);
+  /* Attaching again to the same loop changes nothing. */
+  g_assert_cmpint (vmm_net_backend_attach (c.be, loop), ==, 0);
+  vmm_net_backend_set_peer (c.be, &nic_ops, &nic);
+
+  c.len = frames_dhcp_discover (c.frame, 77);
+  vmm_ioloop_run_sync (loop, send_on_loop, &c);
+  offer = wait_frame (&nic, is_dhcp_offer, &yiaddr);
+  g_assert_nonnull (offer);
+  g_assert_cmphex (yiaddr, ==, frames_ip ("10.0.2.15"));
+
+  /* Other threads still queue. */
+  send_frame (c.be, f, frames_arp_request (f, frames_ip ("10.0.2.15"), frames_ip ("10.0.2.2")));
+  reply = wait_frame (&nic, is_arp, &m);
+  g_assert_nonnull (reply);
+
+  vmm_net_backend_set_peer (c.be, NULL, NULL);
+  vmm_net_backend_free (c.be);
+  vmm_ioloop_free (loop);
   nic_clear (&nic);
 }
 
@@ -560,6 +619,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/net/slirp/dhcp-offer", test_dhcp_offer);
   g_test_add_func ("/net/slirp/arp-gateway", test_arp_gateway);
+  g_test_add_func ("/net/slirp/attached", test_attached);
   g_test_add_func ("/net/slirp/rx-backpressure", test_rx_backpressure);
   g_test_add_func ("/net/slirp/tx-bad-sizes", test_tx_bad_sizes);
   g_test_add_func ("/net/slirp/hostfwd-tcp", test_hostfwd_tcp);
