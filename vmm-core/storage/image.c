@@ -327,10 +327,13 @@ qcow2_map (VmmImage *img, uint64_t offset, uint64_t len, bool write, uint64_t *h
   for (; pos < end && r == 1; pos += s->cluster_size)
     {
       uint64_t entry, host;
+      int lr = qcow2_lookup (s, pos, &entry);
 
-      r = qcow2_lookup (s, pos, &entry);
-      if (r < 0)
-        break;
+      if (lr < 0)
+        {
+          r = lr;
+          break;
+        }
       if (!qcow2_direct_entry (s, entry, write, &host) || (expect != 0 && host != expect))
         r = 0;
       if (expect == 0)

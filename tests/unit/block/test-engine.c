@@ -494,6 +494,42 @@ test_free_drains (void)
   fixture_teardown (&f);
 }
 
+/* vmm_image_map: raw maps to itself; qcow2 maps allocated runs only, and
+ * the file holds the guest's bytes where it says. */
+static void
+test_map (void)
+{
+  Fixture f = { 0 };
+  g_autofree uint8_t *data = g_malloc (3 * 4096);
+  g_autofree uint8_t *back = g_malloc (3 * 4096);
+  uint64_t host = 0;
+  int fd;
+
+  fixture_setup (&f, VMM_IMAGE_FORMAT_RAW, VMM_BLOCK_ENGINE_POOL, false);
+  g_assert_cmpint (vmm_image_map (f.image, 12345, 100, true, &host), ==, 1);
+  g_assert_cmpuint (host, ==, 12345);
+  g_assert_cmpint (vmm_image_map (f.image, DISK_SIZE - 10, 11, false, &host), <, 0);
+  fixture_teardown (&f);
+
+  fixture_setup (&f, VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_POOL, false);
+  g_assert_cmpint (vmm_image_map (f.image, 0, 4096, false, &host), ==, 0);
+  for (unsigned i = 0; i < 3 * 4096; i++)
+    data[i] = (uint8_t) (i * 13 + 1);
+  g_assert_cmpint (vmm_image_write (f.image, data, 40960, 3 * 4096), ==, 0);
+  g_assert_cmpint (vmm_image_map (f.image, 40960 + 100, 3 * 4096 - 200, true, &host), ==, 1);
+  fd = open (f.path, O_RDONLY);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pread (fd, back, 3 * 4096 - 200, (off_t) host), ==, 3 * 4096 - 200);
+  close (fd);
+  g_assert_true (memcmp (back, data + 100, 3 * 4096 - 200) == 0);
+  /* One cluster past the written run is unallocated: no single mapping. */
+  g_assert_cmpint (vmm_image_map (f.image, 40960, 4 * 4096, false, &host), ==, 0);
+  /* Zeroed clusters go back to the image layer. */
+  g_assert_cmpint (vmm_image_write_zeroes (f.image, 40960, 4096), ==, 0);
+  g_assert_cmpint (vmm_image_map (f.image, 40960, 4096, false, &host), ==, 0);
+  fixture_teardown (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -507,5 +543,6 @@ main (int argc, char **argv)
   g_test_add_func ("/block/engine/read-only", test_read_only);
   g_test_add_func ("/block/engine/file-shrinks", test_file_shrinks);
   g_test_add_func ("/block/engine/free-drains", test_free_drains);
+  g_test_add_func ("/block/engine/map", test_map);
   return g_test_run ();
 }
