@@ -578,13 +578,25 @@ vmm_block_queue_submit (VmmBlockQueue *q, VmmBlockRequest *req)
   q->in_flight++;
 
   if (req->op > VMM_BLOCK_OP_WRITE_ZEROES)
-    return fail_now (q, req, -EINVAL);
+    {
+      fail_now (q, req, -EINVAL);
+      return;
+    }
   if (req->op != VMM_BLOCK_OP_READ && req->op != VMM_BLOCK_OP_FLUSH && b->read_only)
-    return fail_now (q, req, -EROFS);
+    {
+      fail_now (q, req, -EROFS);
+      return;
+    }
   if (req->offset > b->size || len > b->size - req->offset)
-    return fail_now (q, req, -EINVAL);
+    {
+      fail_now (q, req, -EINVAL);
+      return;
+    }
   if (req->op != VMM_BLOCK_OP_FLUSH && len == 0)
-    return fail_now (q, req, 0);
+    {
+      fail_now (q, req, 0);
+      return;
+    }
   if (data)
     req->len = len;
 
