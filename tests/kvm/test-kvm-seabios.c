@@ -5,7 +5,8 @@
  *
  * Without a disk SeaBIOS must print its banner on the debug port, mirror
  * its screen to the serial port (etc/sercon-port), find the ACPI tables
- * our table-loader described and reach its boot attempt. With a kernel in
+ * our table-loader described, show the UUID from our SMBIOS tables and
+ * reach its boot attempt. With a kernel in
  * fw_cfg it must run our option ROM ("Booting from ROM"), which loads the
  * kernel's parts where fw_cfg says and enters the real-mode setup: the
  * test's stand-in kernel prints its command line on the debug port.
@@ -202,6 +203,9 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   VmmIrqLine com1 = { set_irq, pc, VMM_IRQ_COM1 }, sci = { set_irq, pc, VMM_IRQ_SCI };
   VmmIrqLine kbd = { set_irq, pc, VMM_IRQ_I8042_KBD }, aux = { set_irq, pc, VMM_IRQ_I8042_AUX };
   static const uint32_t apic_ids[] = { 0 };
+  static const uint8_t uuid[16] = {
+    0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+  };
   VmmAcpiConfig acpi = {
     .n_cpus = 1,
     .apic_ids = apic_ids,
@@ -216,6 +220,7 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
     .max_cpus = 1,
     .sercon_port = VMM_PORT_COM1,
     .acpi = &acpi,
+    .uuid = uuid,
     .kernel = kernel,
     .initrd = initrd,
     .cmdline = CMDLINE,
@@ -403,6 +408,9 @@ test_seabios_boot (void)
       g_assert_nonnull (strstr (pc.debug_log->str, "(via xsdt)"));
       g_assert_nonnull (strstr (pc.debug_log->str, "ACPI: parse DSDT"));
       g_assert_nonnull (strstr (pc.debug_log->str, "Booting from"));
+      /* SeaBIOS shows the UUID it finds in our SMBIOS type 1, which
+       * takes the right byte order. */
+      g_assert_nonnull (strstr (pc.serial_log->str, "Machine UUID 12345678-9abc-def0-0123-456789abcdef"));
     }
   pc_clear (&pc);
   close (pc.kvm);

@@ -10,6 +10,7 @@
 #include "firmware/acpi-loader.h"
 #include "firmware/firmware.h"
 #include "firmware/fw-cfg-pc.h"
+#include "firmware/smbios.h"
 
 struct _VmmFirmwareBoot {
   VmmFirmware *firmware;
@@ -26,7 +27,8 @@ registered (int r, const char *what, GError **error)
   return r >= 0;
 }
 
-/* fw_cfg's contents: the PC's items, the ACPI tables, the kernel. */
+/* fw_cfg's contents: the PC's items, the ACPI and SMBIOS tables, the
+ * kernel. */
 static gboolean
 fill_fw_cfg (VmmFirmwareBoot *b, const VmmFirmwareBootConfig *cfg, GError **error)
 {
@@ -39,6 +41,12 @@ fill_fw_cfg (VmmFirmwareBoot *b, const VmmFirmwareBootConfig *cfg, GError **erro
     .max_cpus = cfg->max_cpus,
     .bootorder = cfg->bootorder,
     .sercon_port = cfg->sercon_port,
+  };
+  VmmSmbiosConfig smbios = {
+    .uuid = cfg->uuid,
+    .n_cpus = cfg->n_cpus,
+    .ram_size = cfg->ram_size,
+    .lowmem_size = cfg->lowmem_size,
   };
 
   if (cfg->kernel != NULL)
@@ -55,7 +63,8 @@ fill_fw_cfg (VmmFirmwareBoot *b, const VmmFirmwareBootConfig *cfg, GError **erro
           pc.bootorder = bootorder;
         }
     }
-  if (!vmm_fw_cfg_setup_pc (b->fw_cfg, &pc, error))
+  if (!vmm_fw_cfg_setup_pc (b->fw_cfg, &pc, error)
+      || !vmm_fw_cfg_add_smbios (b->fw_cfg, &smbios, error))
     return FALSE;
 
   tables = vmm_acpi_build (cfg->acpi, error);

@@ -1,8 +1,9 @@
 /* firmware-boot.h: everything a machine needs to boot through SeaBIOS or
  * OVMF, behind one object: the firmware images (and the variable flash),
- * fw_cfg with the PC's items, the ACPI tables and an optional kernel, and
- * the debug console. The machine creates it once, maps it into each new
- * VM (every reset makes one) and puts the boot vCPU at the reset vector.
+ * fw_cfg with the PC's items, the ACPI and SMBIOS tables and an optional
+ * kernel, and the debug console. The machine creates it once, maps it
+ * into each new VM (every reset makes one) and puts the boot vCPU at the
+ * reset vector.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,6 +32,8 @@ typedef struct {
   const char *bootorder;        /* OpenFirmware paths, one a line; NULL for the default */
   uint16_t sercon_port;         /* SeaBIOS mirrors its screen there; 0: none */
   const VmmAcpiConfig *acpi;    /* the tables the firmware hands to the OS */
+  const uint8_t *uuid;          /* the machine's UUID (16 bytes, RFC 4122 order) for
+                                 * SMBIOS; NULL: none */
 
   /* Optional direct boot through the firmware: a bzImage, initrd and
    * command line. With a BIOS, the option ROM that boots it is added and
