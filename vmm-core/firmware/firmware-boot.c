@@ -5,6 +5,7 @@
  */
 #include "firmware/firmware-boot.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 
 #include "firmware/acpi-loader.h"
@@ -157,6 +158,37 @@ vmm_firmware_boot_flush (VmmFirmwareBoot *b)
 {
   g_return_if_fail (b != NULL);
   vmm_firmware_flush (b->firmware);
+}
+
+gboolean
+vmm_firmware_boot_add_rom (VmmFirmwareBoot *b, const char *name, const char *path,
+                           const char *package, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GBytes) rom = NULL;
+  char *data = NULL;
+  gsize len = 0;
+  int r;
+
+  g_return_val_if_fail (b != NULL && name != NULL && path != NULL && package != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_file_get_contents (path, &data, &len, &local))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "Cannot read the option ROM “%s” (%s); install the “%s” package",
+                   path, local->message, package);
+      return FALSE;
+    }
+  rom = g_bytes_new_take (data, len);
+  r = vmm_fw_cfg_add_file (b->fw_cfg, name, rom, FALSE);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, r == -EEXIST ? G_IO_ERROR_EXISTS : G_IO_ERROR_INVALID_ARGUMENT,
+                   "Cannot add the option ROM “%s”: %s", name, g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 VmmFwCfg *

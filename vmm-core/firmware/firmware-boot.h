@@ -78,6 +78,13 @@ void             vmm_firmware_boot_setup_bsp (struct kvm_sregs *sregs, struct kv
  * power-off and before the process exits. */
 void             vmm_firmware_boot_flush (VmmFirmwareBoot *b);
 
-/* The fw_cfg device, for items beyond the PC's (option ROMs of display
- * and network devices: "vgaroms/...", "genroms/..."). */
+/* Adds the option ROM file @path as fw_cfg file @name: SeaBIOS runs
+ * "vgaroms/..." as video BIOSes (vgabios-bochs-display.bin for the
+ * bochs display) and "genroms/..." as other ROMs. A missing file is
+ * G_IO_ERROR_NOT_FOUND naming @package; an existing name,
+ * G_IO_ERROR_EXISTS. Before the machine first runs. */
+gboolean         vmm_firmware_boot_add_rom (VmmFirmwareBoot *b, const char *name, const char *path,
+                                            const char *package, GError **error);
+
+/* The fw_cfg device, for items beyond the PC's. */
 VmmFwCfg        *vmm_firmware_boot_get_fw_cfg (VmmFirmwareBoot *b);

@@ -262,6 +262,40 @@ test_uefi (void)
 }
 
 static void
+test_add_rom (void)
+{
+  g_autofree char *bios = fake_bios ();
+  g_autofree char *rom_path = write_temp ((const uint8_t *) "\x55\xaa\x01rom", 6);
+  g_autoptr(GBytes) rom = NULL;
+  GError *error = NULL;
+  Fixture f;
+  VmmFirmwareBoot *boot;
+
+  fixture_init (&f);
+  f.cfg.bios_path = bios;
+  boot = vmm_firmware_boot_new (&f.cfg, &f.mem, f.pio, f.mmio, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmm_firmware_boot_add_rom (boot, "vgaroms/test.bin", rom_path, "seabios", &error));
+  g_assert_no_error (error);
+  rom = bus_read_file (f.pio, "vgaroms/test.bin");
+  g_assert_cmpmem (g_bytes_get_data (rom, NULL), g_bytes_get_size (rom), "\x55\xaa\x01rom", 6);
+
+  g_assert_false (vmm_firmware_boot_add_rom (boot, "vgaroms/test.bin", rom_path, "seabios", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_clear_error (&error);
+  g_assert_false (vmm_firmware_boot_add_rom (boot, "vgaroms/none.bin", "/nonexistent/vgabios.bin",
+                                             "seabios", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "“seabios”"));
+  g_clear_error (&error);
+
+  vmm_firmware_boot_free (boot);
+  fixture_clear (&f);
+  g_unlink (bios);
+  g_unlink (rom_path);
+}
+
+static void
 noop_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
 {
   memset (data, 0x42, len);
@@ -330,5 +364,6 @@ main (int argc, char **argv)
   g_test_add_func ("/firmware-boot/bios-kernel", test_bios_kernel);
   g_test_add_func ("/firmware-boot/uefi", test_uefi);
   g_test_add_func ("/firmware-boot/errors", test_errors);
+  g_test_add_func ("/firmware-boot/add-rom", test_add_rom);
   return g_test_run ();
 }
