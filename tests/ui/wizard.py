@@ -241,6 +241,22 @@ def rename():
     in_library()
 
 
+def properties_iso():
+    uuid = next(u for u, n in state["machines"].items() if n == "Debian 11")
+    action_s("machine-properties", uuid)
+    w = s.wait_window("^Properties$", proc=state["proc"])
+    s.screenshot_drawn("properties-iso")
+    # Cancel (Escape) keeps the profile as it was.
+    before = open(profile_file(uuid)).read()
+    s.key(w, "ctrl+a")
+    type_text(w, "Not Saved")
+    s.key(w, "Escape")
+    s.wait_no_window("^Properties$")
+    time.sleep(1)
+    check(open(profile_file(uuid)).read() == before, "cancelling Properties changed the profile")
+    in_library()
+
+
 def quit_clean():
     p = state["proc"]
     s.action("quit")
@@ -263,6 +279,7 @@ try:
         tap.step("Escape cancels the wizard and adds nothing", escape_cancels)
         tap.step("the app restarted loads them back identical", restart_identical)
         tap.step("renaming through Properties is saved", rename)
+        tap.step("cancelling Properties changes nothing", properties_iso)
     tap.step("the app quits cleanly", quit_clean)
 finally:
     s.close()
