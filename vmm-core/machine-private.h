@@ -15,6 +15,8 @@
 #include "devices/rtc.h"
 #include "devices/serial.h"
 #include "platform.h"
+#include "display/display.h"
+#include "display/spice.h"
 #include "x86/bzimage.h"
 
 #include <linux/kvm.h>
@@ -62,6 +64,8 @@ struct _VmmMachine {
   gboolean net_user, net_restricted, rng;
   char **net_forwards;
   char *net_mac_seed;
+  gboolean want_display;
+  char *spice_listen;
   uint64_t memory;
   unsigned n_cpus;
   VmmSerialSink serial_sink;
@@ -99,6 +103,8 @@ struct _VmmMachine {
   VmmPm *pm;
   VmmResetControl *reset_control;
   VmmPciBus *pci;
+  VmmDisplay *display;       /* NULL without a screen */
+  VmmSpice *spice;
 
   VmmVcpu *vcpus;
 

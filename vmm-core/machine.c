@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "devices/pci-host.h"
 #include "block/virtio-blk.h"
+#include "devices/bochs-display.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
 #include "net/virtio-rng.h"
@@ -109,6 +110,7 @@ set_cmos_memory (VmmMachine *m)
 #define SLOT_FIRST_DISK 1
 #define SLOT_NET        (SLOT_FIRST_DISK + VMM_DISKS_MAX)
 #define SLOT_RNG        (SLOT_NET + 1)
+#define SLOT_DISPLAY    (SLOT_RNG + 1)
 
 static gboolean
 add_pci (VmmMachine *m, unsigned slot, VmmPciDevice *dev, const char *what, GError **error)
@@ -168,6 +170,41 @@ add_rng (VmmMachine *m, GError **error)
   VmmPciDevice *dev = vmm_virtio_rng_new (&m->platform, &cfg, error);
 
   return dev != NULL && add_pci (m, SLOT_RNG, dev, "Random number generator", error);
+}
+
+static gboolean
+add_display (VmmMachine *m, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  VmmPciDevice *dev;
+
+  m->display = vmm_display_new ();
+  dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
+  if (dev == NULL || !add_pci (m, SLOT_DISPLAY, dev, "Display", &local))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display: %s", local->message);
+      return FALSE;
+    }
+  m->spice = vmm_spice_new (m->display, &local);
+  if (m->spice == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display server: %s", local->message);
+      return FALSE;
+    }
+  if (m->spice_listen != NULL)
+    {
+      VmmSpiceAddress addr = { 0 };
+      gboolean ok = vmm_spice_parse_address (m->spice_listen, &addr, &local)
+                    && vmm_spice_listen (m->spice, &addr, &local);
+      g_free (addr.path);
+      if (!ok)
+        {
+          g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "SPICE at “%s”: %s",
+                       m->spice_listen, local->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -251,6 +288,8 @@ create_devices (VmmMachine *m, GError **error)
   if (m->net_user && !add_net (m, error))
     return FALSE;
   if (m->rng && !add_rng (m, error))
+    return FALSE;
+  if (m->want_display && !add_display (m, error))
     return FALSE;
   return TRUE;
 }
@@ -600,6 +639,8 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->net_forwards = g_strdupv ((char **) config->net_forwards);
   m->net_mac_seed = g_strdup (config->net_mac_seed);
   m->rng = config->rng;
+  m->want_display = config->display || config->spice_listen != NULL;
+  m->spice_listen = g_strdup (config->spice_listen);
   m->n_disks = config->n_disks;
   for (unsigned i = 0; i < m->n_disks; i++)
     {
@@ -754,6 +795,25 @@ vmm_machine_serial_input (VmmMachine *m, const uint8_t *data, size_t len)
   vmm_serial_receive (m->serial, data, len);
 }
 
+int
+vmm_machine_open_display_fd (VmmMachine *m, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  int fd;
+
+  g_return_val_if_fail (m != NULL, -1);
+  if (m->spice == NULL)
+    {
+      g_set_error_literal (error, VMM_ERROR, VMM_ERROR_DISPLAY, "This machine has no display");
+      return -1;
+    }
+  fd = vmm_spice_open_client_fd (m->spice, &local);
+  if (fd < 0)
+    g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "Cannot connect to the display: %s",
+                 local->message);
+  return fd;
+}
+
 void
 vmm_machine_free (VmmMachine *m)
 {
@@ -772,6 +832,9 @@ vmm_machine_free (VmmMachine *m)
   /* PCI devices first: their I/O threads may still complete requests
    * into guest RAM and raise interrupts on the VM. */
   vmm_pci_bus_free (m->pci);
+  /* After the display devices, which publish into the display. */
+  vmm_spice_free (m->spice);
+  vmm_display_free (m->display);
   vmm_vm_destroy (m);
   vmm_vm_platform_clear (m);
   vmm_reset_control_free (m->reset_control);
@@ -793,6 +856,7 @@ vmm_machine_free (VmmMachine *m)
   g_free (m->cmdline);
   g_free (m->realmode_path);
   g_strfreev (m->net_forwards);
+  g_free (m->spice_listen);
   g_free (m->net_mac_seed);
   for (unsigned i = 0; i < m->n_disks; i++)
     {

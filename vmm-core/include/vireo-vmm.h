@@ -40,6 +40,7 @@ typedef enum {
   VMM_ERROR_BAD_STATE,          /* the request does not fit the machine's state */
   VMM_ERROR_DISK,               /* a disk image is missing, locked, or not an image */
   VMM_ERROR_NETWORK,            /* a port forward is malformed or its host port is busy */
+  VMM_ERROR_DISPLAY,            /* the display server could not start or listen */
 } VmmError;
 
 typedef enum {
@@ -100,6 +101,12 @@ typedef struct {
   const char *net_mac_seed;     /* the card's MAC is derived from this (a machine's UUID) */
   /* A virtio-rng device fed from the host's getrandom(). */
   gboolean rng;
+  /* The guest's screen: a bochs-display framebuffer shown through the
+   * embedded SPICE server, which the app reaches with
+   * vmm_machine_open_display_fd(). spice_listen also lets external viewers
+   * in: "unix:PATH" or "tcp:127.0.0.1:PORT" (NULL: nobody else). */
+  gboolean display;
+  const char *spice_listen;
 } VmmConfig;
 
 /* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */
@@ -138,6 +145,12 @@ VmmState    vmm_machine_get_state    (VmmMachine *machine);
 
 /* Bytes typed into the guest's COM1. Thread-safe. */
 void        vmm_machine_serial_input (VmmMachine *machine, const uint8_t *data, size_t len);
+
+/* A connected socket for one SPICE channel of a viewer in this process
+ * (spice_session_open_fd() for the main channel, spice_channel_open_fd()
+ * for the others); the caller owns it. -1 with VMM_ERROR_DISPLAY when the
+ * machine has no display. Thread-safe. */
+int         vmm_machine_open_display_fd (VmmMachine *machine, GError **error);
 
 /* Kills the machine if needed and frees it. */
 void        vmm_machine_free         (VmmMachine *machine);

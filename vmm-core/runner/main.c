@@ -306,7 +306,7 @@ main (int argc, char **argv)
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
   g_auto(GStrv) disks = NULL;
-  g_autofree char *net = NULL;
+  g_autofree char *net = NULL, *spice = NULL;
   gboolean rng = FALSE;
   g_autoptr(GPtrArray) forwards = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) disk_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
@@ -323,6 +323,9 @@ main (int argc, char **argv)
       "A virtio network card on user-mode networking, with host port forwards",
       "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict]" },
     { "rng", 0, 0, G_OPTION_ARG_NONE, &rng, "A virtio random number generator", NULL },
+    { "spice", 0, 0, G_OPTION_ARG_STRING, &spice,
+      "Show the guest's screen to SPICE viewers (remote-viewer spice+unix://PATH or spice://127.0.0.1:PORT)",
+      "unix:PATH|tcp:127.0.0.1:PORT" },
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes: stdio (default) or file:PATH", "stdio|file:PATH" },
     { "realmode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &realmode,
       "A raw real-mode program instead of a kernel (for testing the monitor)", "FILE" },
@@ -368,6 +371,7 @@ main (int argc, char **argv)
     return bad_input ("--cpus must be at least 1");
   config.cpus = (unsigned) cpus;
   config.rng = rng;
+  config.spice_listen = spice;
   if (net != NULL)
     {
       g_autofree char *why = NULL;

@@ -112,7 +112,17 @@ test_bad_input (void)
                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
       expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", fwd, NULL },
                         "Networking");
+      /* The same busy port for SPICE viewers. */
+      g_free (fwd);
+      fwd = g_strdup_printf ("tcp:127.0.0.1:%u",
+                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+      expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", fwd, NULL },
+                        "SPICE at");
     }
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "vnc:1", NULL },
+                      "SPICE at “vnc:1”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "unix:/nonexistent/dir/s", NULL },
+                      "SPICE at");
   }
 
   g_unlink (kernel);
