@@ -172,6 +172,18 @@ add_rng (VmmMachine *m, GError **error)
   return dev != NULL && add_pci (m, SLOT_RNG, dev, "Random number generator", error);
 }
 
+/* Until the USB keyboard exists, the viewer types on the PS/2 one. */
+static void
+display_key (void *opaque, uint16_t scancode, bool pressed)
+{
+  VmmMachine *m = opaque;
+
+  vmm_i8042_key (m->i8042, scancode, pressed);
+}
+
+static const VmmDisplayInputOps ps2_input = { .key = display_key };
+G_STATIC_ASSERT (VMM_I8042_SCANCODE_PAUSE == VMM_DISPLAY_SCANCODE_PAUSE);
+
 static gboolean
 add_display (VmmMachine *m, GError **error)
 {
@@ -179,6 +191,7 @@ add_display (VmmMachine *m, GError **error)
   VmmPciDevice *dev;
 
   m->display = vmm_display_new ();
+  vmm_display_set_input_ops (m->display, &ps2_input, m);
   dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
   if (dev == NULL || !add_pci (m, SLOT_DISPLAY, dev, "Display", &local))
     {

@@ -3,7 +3,7 @@
  * Enough of the controller for Linux's i8042 driver to probe it (command
  * byte, self tests, port enable/disable, loopback writes) and a keyboard
  * that acknowledges commands, so that atkbd finds a keyboard without waiting
- * for timeouts. No mouse is attached: commands for the aux device get no
+ * for timeouts, and types what the viewer sends (vmm_i8042_key). No mouse is attached: commands for the aux device get no
  * answer, which the driver reads as an empty port. Pulsing output-port bit 0
  * low (command 0xfe, or 0xd1 with bit 0 clear) resets the machine, which is
  * one of the ways Linux reboots.
@@ -316,6 +316,48 @@ i8042_access_write (VmmI8042 *k, gboolean command_port, const uint8_t *data)
     }
   if (was_empty && k->out_count > 0)
     update_irq (k);
+  g_mutex_unlock (&k->lock);
+}
+
+void
+vmm_i8042_key (VmmI8042 *k, uint16_t scancode, gboolean pressed)
+{
+  uint8_t bytes[6];
+  unsigned n = 0;
+  gboolean was_empty;
+
+  if (scancode == VMM_I8042_SCANCODE_PAUSE)
+    {
+      /* Pause has no release: the whole sequence comes on press. */
+      static const uint8_t pause[6] = { 0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5 };
+      if (!pressed)
+        return;
+      memcpy (bytes, pause, sizeof pause);
+      n = sizeof pause;
+    }
+  else
+    {
+      if ((scancode >> 8) == 0xe0)
+        bytes[n++] = 0xe0;
+      else if ((scancode >> 8) != 0)
+        return;
+      bytes[n++] = (uint8_t) ((scancode & 0x7f) | (pressed ? 0 : 0x80));
+    }
+
+  g_mutex_lock (&k->lock);
+  /* Keys are set 1, which the controller hands over only while it
+   * translates; a guest that turned translation off (none we know) gets
+   * nothing rather than the wrong keys. A full buffer loses the key, as
+   * a real controller's does. */
+  if (k->kbd_scanning && !(k->ctr & CTR_KBDDIS) && (k->ctr & CTR_XLATE)
+      && k->out_count + n <= OUTQ_SIZE)
+    {
+      was_empty = k->out_count == 0;
+      for (unsigned i = 0; i < n; i++)
+        queue_byte (k, bytes[i], FALSE);
+      if (was_empty)
+        update_irq (k);
+    }
   g_mutex_unlock (&k->lock);
 }
 

@@ -19,3 +19,9 @@ void      vmm_i8042_free     (VmmI8042 *k);
 void      vmm_i8042_reset    (VmmI8042 *k);
 /* Registers the data port 0x60 and the command/status port 0x64. */
 int       vmm_i8042_register (VmmI8042 *k, VmmBus *pio);
+
+/* Pause, as VmmDisplay numbers it (e1 1d 45 on the wire). */
+#define VMM_I8042_SCANCODE_PAUSE 0xe11d
+
+/* A key from the viewer: a set-1 scancode (0xe0xx for prefixed keys). */
+void      vmm_i8042_key      (VmmI8042 *k, uint16_t scancode, gboolean pressed);

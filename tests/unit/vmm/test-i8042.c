@@ -150,6 +150,49 @@ test_output_overflow (Fixture *f, gconstpointer data)
   g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
 }
 
+static void
+test_keys (Fixture *f, gconstpointer data)
+{
+  unsigned irqs = f->kbd_irqs;
+
+  /* A plain key, then a prefixed one (Right Ctrl), press and release. */
+  vmm_i8042_key (f->kbc, 0x1e, TRUE);
+  g_assert_cmpuint (f->kbd_irqs, ==, irqs + 1);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x1e);
+  vmm_i8042_key (f->kbc, 0x1e, FALSE);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x9e);
+  vmm_i8042_key (f->kbc, 0xe01d, FALSE);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xe0);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x9d);
+  /* Pause sends its whole sequence on press, nothing on release. */
+  vmm_i8042_key (f->kbc, VMM_I8042_SCANCODE_PAUSE, TRUE);
+  vmm_i8042_key (f->kbc, VMM_I8042_SCANCODE_PAUSE, FALSE);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xe1);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x1d);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x45);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xe1);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x9d);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xc5);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  /* Codes the table cannot have are ignored. */
+  vmm_i8042_key (f->kbc, 0x1234, TRUE);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  /* Nothing while the guest disabled the keyboard (command 0xad). */
+  wr (f, 0x64, 0xad);
+  vmm_i8042_key (f->kbc, 0x1e, TRUE);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  wr (f, 0x64, 0xae);
+  /* A full buffer drops whole keys, never half a sequence. */
+  for (unsigned i = 0; i < 20; i++)
+    vmm_i8042_key (f->kbc, 0xe01d, TRUE);
+  for (unsigned i = 0; i < 8; i++)
+    {
+      g_assert_cmphex (rd (f, 0x60), ==, 0xe0);
+      g_assert_cmphex (rd (f, 0x60), ==, 0x1d);
+    }
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -160,6 +203,7 @@ main (int argc, char **argv)
   ADD ("keyboard-identify", test_keyboard_identify);
   ADD ("reset-line", test_reset_line);
   ADD ("output-overflow", test_output_overflow);
+  ADD ("keys", test_keys);
 #undef ADD
   return g_test_run ();
 }
