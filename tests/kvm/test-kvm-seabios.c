@@ -54,6 +54,7 @@
 typedef struct {
   int kvm, vm, vcpu;
   struct kvm_run *run;
+  size_t run_size;
   uint8_t *ram;
   VmmGuestMem mem;
   VmmBus *pio, *mmio;
@@ -197,9 +198,6 @@ static void
 pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
 {
   g_autoptr(GError) error = NULL;
-  struct kvm_pit_config pit = { .flags = 0 };
-  struct kvm_userspace_memory_region ram = { .slot = 0, .memory_size = RAM_SIZE };
-  uint64_t identity = IDENTITY_ADDR;
   VmmIrqLine com1 = { set_irq, pc, VMM_IRQ_COM1 }, sci = { set_irq, pc, VMM_IRQ_SCI };
   VmmIrqLine kbd = { set_irq, pc, VMM_IRQ_I8042_KBD }, aux = { set_irq, pc, VMM_IRQ_I8042_AUX };
   static const uint32_t apic_ids[] = { 0 };
@@ -227,24 +225,12 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
     .debug_out = on_debug,
     .debug_opaque = pc,
   };
-  struct kvm_sregs sregs;
-  struct kvm_regs regs;
-  int mmap_size;
 
   pc->debug_log = g_string_new (NULL);
   pc->serial_log = g_string_new (NULL);
-  pc->vm = ioctl (pc->kvm, KVM_CREATE_VM, 0);
-  g_assert_cmpint (pc->vm, >=, 0);
-  g_assert_cmpint (ioctl (pc->vm, KVM_SET_TSS_ADDR, (unsigned long) TSS_ADDR), ==, 0);
-  g_assert_cmpint (ioctl (pc->vm, KVM_SET_IDENTITY_MAP_ADDR, &identity), ==, 0);
-  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_IRQCHIP, 0), ==, 0);
-  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_PIT2, &pit), ==, 0);
-
   pc->ram = mmap (NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   g_assert_true (pc->ram != MAP_FAILED);
-  ram.userspace_addr = (uint64_t) (uintptr_t) pc->ram;
-  g_assert_cmpint (ioctl (pc->vm, KVM_SET_USER_MEMORY_REGION, &ram), ==, 0);
   vmm_guest_mem_init (&pc->mem);
   g_assert_cmpint (vmm_guest_mem_add (&pc->mem, 0, RAM_SIZE, pc->ram), ==, 0);
 
@@ -253,8 +239,6 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   pc->boot = vmm_firmware_boot_new (&cfg, &pc->mem, pc->pio, pc->mmio, &error);
   g_assert_no_error (error);
   g_assert_cmphex (vmm_firmware_boot_base (pc->boot), >, TSS_ADDR);
-  g_assert_true (vmm_firmware_boot_load (pc->boot, pc->vm, FIRMWARE_SLOT, pc->ram, RAM_SIZE, &error));
-  g_assert_no_error (error);
   pc->serial = vmm_serial_new (&com1, on_serial, pc);
   pc->i8042 = vmm_i8042_new (&kbd, &aux, on_reset, pc);
   pc->rtc = vmm_rtc_new (NULL, NULL);
@@ -268,12 +252,38 @@ pc_init (Pc *pc, GBytes *kernel, GBytes *initrd)
   g_assert_cmpint (vmm_pci_bus_register (pc->pci, pc->pio, pc->mmio, VMM_PCI_ECAM_BASE,
                                          VMM_PCI_ECAM_SIZE), ==, 0);
   g_assert_cmpint (vmm_pci_bus_add (pc->pci, 0, vmm_pci_host_bridge_new ()), ==, 0);
+}
+
+/* A new VM over the same RAM and devices, as a machine makes at power-on
+ * and at every reset. */
+static void
+pc_power_on (Pc *pc)
+{
+  g_autoptr(GError) error = NULL;
+  struct kvm_pit_config pit = { .flags = 0 };
+  struct kvm_userspace_memory_region ram = {
+    .slot = 0,
+    .memory_size = RAM_SIZE,
+    .userspace_addr = (uint64_t) (uintptr_t) pc->ram,
+  };
+  uint64_t identity = IDENTITY_ADDR;
+  struct kvm_sregs sregs;
+  struct kvm_regs regs;
+
+  pc->vm = ioctl (pc->kvm, KVM_CREATE_VM, 0);
+  g_assert_cmpint (pc->vm, >=, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_TSS_ADDR, (unsigned long) TSS_ADDR), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_IDENTITY_MAP_ADDR, &identity), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_IRQCHIP, 0), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_CREATE_PIT2, &pit), ==, 0);
+  g_assert_cmpint (ioctl (pc->vm, KVM_SET_USER_MEMORY_REGION, &ram), ==, 0);
+  g_assert_true (vmm_firmware_boot_load (pc->boot, pc->vm, FIRMWARE_SLOT, pc->ram, RAM_SIZE, &error));
+  g_assert_no_error (error);
 
   pc->vcpu = ioctl (pc->vm, KVM_CREATE_VCPU, 0);
   g_assert_cmpint (pc->vcpu, >=, 0);
-  mmap_size = ioctl (pc->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-  g_assert_cmpint (mmap_size, >, 0);
-  pc->run = mmap (NULL, (size_t) mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, pc->vcpu, 0);
+  pc->run_size = (size_t) ioctl (pc->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+  pc->run = mmap (NULL, pc->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, pc->vcpu, 0);
   g_assert_true (pc->run != MAP_FAILED);
   set_cpuid (pc);
   g_assert_cmpint (ioctl (pc->vcpu, KVM_GET_SREGS, &sregs), ==, 0);
@@ -297,9 +307,19 @@ handle_io (Pc *pc)
     }
 }
 
-/* Runs the vCPU until @log contains @until, or fails the test. */
+static unsigned
+count (const GString *log, const char *what)
+{
+  unsigned n = 0;
+
+  for (const char *p = log->str; (p = strstr (p, what)) != NULL; p += strlen (what))
+    n++;
+  return n;
+}
+
+/* Runs the vCPU until @log contains @until @n times, or fails the test. */
 static void
-run_until (Pc *pc, const GString *log, const char *until)
+run_until (Pc *pc, const GString *log, const char *until, unsigned n)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   struct sigaction sa = { .sa_handler = on_alarm };
@@ -308,7 +328,7 @@ run_until (Pc *pc, const GString *log, const char *until)
 
   sigaction (SIGALRM, &sa, NULL);
   setitimer (ITIMER_REAL, &tick, NULL);
-  while (why == NULL && strstr (log->str, until) == NULL)
+  while (why == NULL && count (log, until) < n)
     {
       if (g_get_monotonic_time () > deadline)
         {
@@ -360,11 +380,24 @@ run_until (Pc *pc, const GString *log, const char *until)
     }
 }
 
+/* The VM goes; RAM is wiped as at power-on; devices return to their
+ * power-on state. */
+static void
+pc_power_off (Pc *pc)
+{
+  munmap (pc->run, pc->run_size);
+  close (pc->vcpu);
+  close (pc->vm);
+  madvise (pc->ram, RAM_SIZE, MADV_DONTNEED);
+  vmm_serial_reset (pc->serial);
+  vmm_i8042_reset (pc->i8042);
+  vmm_pm_reset (pc->pm);
+  vmm_pci_bus_reset (pc->pci);
+}
+
 static void
 pc_clear (Pc *pc)
 {
-  close (pc->vcpu);
-  close (pc->vm);
   munmap (pc->ram, RAM_SIZE);
   vmm_firmware_boot_free (pc->boot);
   vmm_serial_free (pc->serial);
@@ -391,9 +424,10 @@ test_seabios_boot (void)
   pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
   g_assert_cmpint (pc.kvm, >=, 0);
   pc_init (&pc, NULL, NULL);
+  pc_power_on (&pc);
   /* There is no disk: the boot attempt ends with this, on the screen and
    * so on the serial port. */
-  run_until (&pc, pc.serial_log, "No bootable device");
+  run_until (&pc, pc.serial_log, "No bootable device", 1);
   if (!g_test_failed ())
     {
       g_test_message ("debug port:\n%s", pc.debug_log->str);
@@ -412,6 +446,7 @@ test_seabios_boot (void)
        * takes the right byte order. */
       g_assert_nonnull (strstr (pc.serial_log->str, "Machine UUID 12345678-9abc-def0-0123-456789abcdef"));
     }
+  pc_power_off (&pc);
   pc_clear (&pc);
   close (pc.kvm);
 }
@@ -433,7 +468,8 @@ test_seabios_direct_boot (void)
   pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
   g_assert_cmpint (pc.kvm, >=, 0);
   pc_init (&pc, kernel, initrd);
-  run_until (&pc, pc.debug_log, "setup ok:" CMDLINE);
+  pc_power_on (&pc);
+  run_until (&pc, pc.debug_log, "setup ok:" CMDLINE, 1);
   if (!g_test_failed ())
     {
       g_test_message ("serial:\n%s", pc.serial_log->str);
@@ -448,6 +484,39 @@ test_seabios_direct_boot (void)
       g_assert_cmphex (initrd_addr + 19, <=, RAM_SIZE);
       g_assert_cmpmem (pc.ram + initrd_addr, 19, "070701 initrd bytes", 19);
     }
+  pc_power_off (&pc);
+  pc_clear (&pc);
+  close (pc.kvm);
+}
+
+/* A reset as the machine does it: a new VM over wiped RAM with the same
+ * VmmFirmwareBoot. SeaBIOS must start from scratch again (fw_cfg back at
+ * its power-on state, the legacy window reloaded) and get as far. */
+static void
+test_seabios_reboot (void)
+{
+  Pc pc = { 0 };
+
+  if (!g_file_test (VMM_FIRMWARE_SEABIOS_PATH, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the seabios package is not installed");
+      return;
+    }
+  pc.kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (pc.kvm, >=, 0);
+  pc_init (&pc, NULL, NULL);
+  for (unsigned boot = 1; boot <= 2 && !g_test_failed (); boot++)
+    {
+      pc_power_on (&pc);
+      run_until (&pc, pc.serial_log, "No bootable device", boot);
+      pc_power_off (&pc);
+    }
+  if (!g_test_failed ())
+    {
+      g_assert_cmpuint (count (pc.serial_log, "SeaBIOS (version"), ==, 2);
+      g_assert_cmpuint (count (pc.debug_log, "fw_cfg DMA interface supported"), ==, 2);
+      g_assert_cmpuint (count (pc.debug_log, "(via xsdt)"), ==, 2);
+    }
   pc_clear (&pc);
   close (pc.kvm);
 }
@@ -460,5 +529,6 @@ main (int argc, char **argv)
     return 77;
   g_test_add_func ("/kvm/seabios/boot", test_seabios_boot);
   g_test_add_func ("/kvm/seabios/direct-boot", test_seabios_direct_boot);
+  g_test_add_func ("/kvm/seabios/reboot", test_seabios_reboot);
   return g_test_run ();
 }
