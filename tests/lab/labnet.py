@@ -118,7 +118,8 @@ t0=$(up)
 wget -q -O /dev/null "http://$host/big" || hang "download failed"
 t1=$(up)
 echo "VIREO-L2-DOWNLOAD $t0 $t1"
-dd if=/dev/zero of=/tmp/big bs=1M count=$size 2>/dev/null
+# No NUL bytes: busybox wget sizes --post-file data with strlen().
+yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c $((size << 20)) > /tmp/big
 t0=$(up)
 wget -q -O /dev/null --post-file /tmp/big "http://$host/upload" || hang "upload failed"
 t1=$(up)

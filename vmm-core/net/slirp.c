@@ -84,6 +84,7 @@ typedef struct {
   GPtrArray *timers;        /* Timer * */
   GArray *pollfds;          /* struct pollfd, slirp's list from the last fill */
   GHashTable *watched;      /* fd -> events registered in sepfd */
+  GHashTable *want;         /* fd -> events slirp asked for, during a refill */
   gboolean round_owed;      /* slirp_input ran: refill before sleeping */
   uint8_t *flat;            /* a frame in one piece for slirp_input */
 
@@ -349,13 +350,14 @@ to_epoll (short events)
 static void
 refill (SlirpBackend *s)
 {
-  g_autoptr (GHashTable) want = g_hash_table_new (NULL, NULL);
+  GHashTable *want = s->want;
   GHashTableIter iter;
   gpointer key, value;
   uint32_t timeout = timers_timeout_ms (s);
   struct itimerspec its = { 0 };
 
   s->round_owed = FALSE;
+  g_hash_table_remove_all (want);
   g_array_set_size (s->pollfds, 0);
   slirp_pollfds_fill (s->slirp, &timeout, add_poll, s);
 
@@ -723,6 +725,7 @@ slirp_be_destroy (VmmNetBackend *be)
   g_ptr_array_free (s->timers, TRUE);
   g_array_free (s->pollfds, TRUE);
   g_hash_table_unref (s->watched);
+  g_hash_table_unref (s->want);
   if (s->wakefd >= 0)
     close (s->wakefd);
   if (s->sepfd >= 0)
@@ -811,6 +814,7 @@ vmm_net_slirp_new (const VmmNetSlirpConfig *config, GError **error)
   s->timers = g_ptr_array_new_with_free_func (g_free);
   s->pollfds = g_array_new (FALSE, FALSE, sizeof (struct pollfd));
   s->watched = g_hash_table_new (NULL, NULL);
+  s->want = g_hash_table_new (NULL, NULL);
   s->flat = g_malloc (VMM_NET_MAX_FRAME);
 
   s->wakefd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
