@@ -1056,6 +1056,14 @@ vmm_spice_open_client_fd (VmmSpice *spice, GError **error)
                  "Could not connect to the display: %s", g_strerror (err));
     return -1;
   }
+  /* A full-screen frame is megabytes: with the default buffers both ends
+   * would wake up for every few hundred kilobytes. */
+  for (int i = 0; i < 2; i++) {
+    int size = 4 << 20;
+
+    setsockopt (fds[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    setsockopt (fds[i], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
   add.fd = fds[0];
   run_sync (spice, add_client, &add);
   if (add.ret != 0) {

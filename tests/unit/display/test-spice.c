@@ -446,9 +446,11 @@ test_blank_then_surface (void)
    * screen as soon as the device sets a mode. */
   g_assert_no_error (error);
   c = test_client_new_fd (open_fd, &f);
+  g_test_message ("waiting for the channels");
   test_client_wait_channels (c, 10);
   test_framebuffer_init (&fb, 720, 400, 11);
   g_assert_cmpint (test_framebuffer_publish (&fb, display), ==, 0);
+  g_test_message ("waiting for the first frame");
   test_client_wait_frame (c, 720, 400, 10);
   test_client_assert_matches (c, &fb);
   /* Screen off again, then the server goes while the viewer is there. */

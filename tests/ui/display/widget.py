@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The display widget under Xvfb, connected to the embedded SPICE server in
+the same process (display-host): the screen must show exactly the frame the
+server sent, follow an update, and the keyboard and pointer must reach the
+guest's input devices.
+
+usage: widget.py DISPLAY-HOST SCHEMAS-DIR SHOTS-DIR"""
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import uitest  # noqa: E402
+from uitest import check  # noqa: E402
+
+WIDTH, HEIGHT = 640, 480
+
+
+def read_ppm(data):
+    """(width, height, bytes) of a binary PPM (P6, maxval 255)."""
+    fields = []
+    pos = 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    check(fields[0] == b"P6" and fields[3] == b"255", "not a P6 PPM with 8-bit channels")
+    w, h = int(fields[1]), int(fields[2])
+    pixels = data[pos + 1:pos + 1 + w * h * 3]
+    check(len(pixels) == w * h * 3, "short PPM")
+    return w, h, pixels
+
+
+class Host:
+    def __init__(self, session, exe, expect):
+        self.proc = subprocess.Popen(
+            [exe, "--width", str(WIDTH), "--height", str(HEIGHT), "--expect", expect],
+            env=session.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(os.path.join(session.tmp, "host.log"), "w"), text=True)
+        session.procs.append(self.proc)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, wanted, timeout=30):
+        """Waits for a line; returns the lines seen before it."""
+        seen = []
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                check(self.proc.poll() is None, f"display-host exited ({self.proc.returncode})")
+                continue
+            if line == wanted:
+                return seen
+            seen.append(line)
+        raise uitest.Failure(f"no '{wanted}' from display-host after {timeout} s; it said: {seen}")
+
+
+def compare(session, shot, expect_path, origin):
+    """Counts pixels of the window on the screenshot that differ from what
+    the guest shows; also returns the number of distinct colours."""
+    png = os.path.join(session.shots_dir, shot + ".png")
+    r = subprocess.run(["convert", png, "ppm:-"], capture_output=True)
+    check(r.returncode == 0, f"convert failed: {r.stderr}")
+    sw, sh, screen = read_ppm(r.stdout)
+    with open(expect_path, "rb") as f:
+        ew, eh, expected = read_ppm(f.read())
+    check((ew, eh) == (WIDTH, HEIGHT), f"expected frame is {ew}x{eh}")
+    ox, oy = origin
+    check(ox + ew <= sw and oy + eh <= sh, "the window is not on the screen")
+    bad = 0
+    first = None
+    for y in range(eh):
+        row = (oy + y) * sw * 3 + ox * 3
+        got = screen[row:row + ew * 3]
+        want = expected[y * ew * 3:(y + 1) * ew * 3]
+        if got != want:
+            for x in range(ew):
+                if got[3 * x:3 * x + 3] != want[3 * x:3 * x + 3]:
+                    bad += 1
+                    if first is None:
+                        first = (x, y, got[3 * x:3 * x + 3].hex(), want[3 * x:3 * x + 3].hex())
+    return bad, first
+
+
+def main():
+    exe, schemas, shots = sys.argv[1:4]
+    session = uitest.Session(exe, schemas, shots, width=1024, height=768)
+    tap = uitest.Tap()
+    expect = os.path.join(session.tmp, "expect.ppm")
+    state = {}
+
+    def starts():
+        state["host"] = Host(session, exe, expect)
+        seen = state["host"].expect("frame 1")
+        # Unasked, the widget asks the guest for its own size.
+        check(f"size {WIDTH} {HEIGHT}" in seen, f"no size request for {WIDTH}x{HEIGHT}: {seen}")
+        state["win"] = session.wait_window("Vireo display test", proc=state["host"].proc)
+        r = session.run(["xdotool", "getwindowgeometry", "--shell", state["win"]])
+        g = dict(line.split("=", 1) for line in r.stdout.split() if "=" in line)
+        state["origin"] = (int(g["X"]), int(g["Y"]))
+        check((int(g["WIDTH"]), int(g["HEIGHT"])) == (WIDTH, HEIGHT),
+              f"window is {g['WIDTH']}x{g['HEIGHT']}, not {WIDTH}x{HEIGHT}")
+
+    def shows_frame(shot):
+        colours = session.screenshot(shot)
+        check(colours > 1000, f"the screen shows {colours} colours: blank")
+        bad, first = compare(session, shot, expect, state["origin"])
+        check(bad == 0, f"{bad} pixels differ from the guest's frame; first at {first}"
+                        " (x, y, shown, expected)")
+
+    def follows_update():
+        state["host"].send("next")
+        state["host"].expect("frame 2")
+        shows_frame("display-widget-2")
+
+    def pointer_and_keys():
+        host, win = state["host"], state["win"]
+        ox, oy = state["origin"]
+        session.run(["xdotool", "mousemove", str(ox + 100), str(oy + 50)])
+        session.run(["xdotool", "click", "1"])
+        host.expect("pointer 100 50 1")
+        host.expect("pointer 100 50 0")
+        session.run(["xdotool", "mousemove", str(ox + 300), str(oy + 200)])
+        session.run(["xdotool", "click", "3"])
+        host.expect("pointer 300 200 4")
+        host.expect("pointer 300 200 0")
+        session.run(["xdotool", "click", "5"])
+        host.expect("wheel 1")
+        # The click gave the guest the keyboard: a, then Up (an e0 key).
+        session.run(["xdotool", "key", "--window", win, "a", "Up"])
+        seen = host.expect("key e048 0")
+        check(seen[-3:] == ["key 1e 1", "key 1e 0", "key e048 1"], f"keys arrived as {seen}")
+        # Ctrl+Alt gives the keyboard back: the guest sees both released
+        # and then nothing more.
+        session.run(["xdotool", "key", "--window", win, "ctrl+alt"])
+        time.sleep(0.5)
+        session.run(["xdotool", "key", "--window", win, "b"])
+        time.sleep(0.5)
+        rest = []
+        while not host.lines.empty():
+            rest.append(host.lines.get())
+        check("key 30 1" not in rest, f"the guest got a key after Ctrl+Alt: {rest}")
+        check("key 1d 0" in rest, f"Ctrl was not released in the guest: {rest}")
+
+    try:
+        if tap.step("the widget connects over a socketpair and shows a frame", starts):
+            tap.step("the screen shows exactly the frame the server sent",
+                     shows_frame, "display-widget-1")
+            tap.step("a dirty rectangle reaches the screen", follows_update)
+            tap.step("pointer, buttons, wheel and keys reach the guest", pointer_and_keys)
+    finally:
+        session.close()
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1064 @@
+/* vireo-display.c
+ *
+ * The guest's screen: a widget over spice-client-glib. It shows the SPICE
+ * primary surface scaled to fit (aspect ratio kept, pixel-exact when the
+ * guest's mode matches the widget's size in device pixels), sends the
+ * keyboard as PC scancodes and the pointer as absolute positions, shows the
+ * guest's pointer image, and asks the guest for the widget's size.
+ *
+ * Every SPICE channel is a socket the owner hands over through the open-fd
+ * function, so the widget neither knows nor cares whether the server is
+ * the monitor in this process or a remote host.
+ *
+ * The keyboard belongs to the guest once the user clicks into the display
+ * ("grabbed"): keys go to the guest and the desktop's own shortcuts are
+ * inhibited, until Ctrl+Alt gives it back. Every key the guest saw go down
+ * is released when the display loses the keyboard, so no key is left stuck
+ * in the guest.
+ *
+ * Drawing copies each invalidated rectangle of the client's canvas into a
+ * buffer of ours (alpha forced opaque, since the canvas leaves the filler
+ * byte undefined) and makes a GdkMemoryTexture of it once per frame drawn.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+#include <spice-client.h>
+
+#include "vireo-display.h"
+#include "vireo-keymap.h"
+
+/* Scancodes are below 0x200 (0x100 marks the 0xe0 prefix). */
+#define N_SCANCODES 0x200
+/* The window's size settles before the guest is asked to follow it. */
+#define RESIZE_DELAY_MS 300
+#define HINT_SECONDS 3
+#define MIN_GUEST_WIDTH 320
+#define MIN_GUEST_HEIGHT 200
+
+struct _VireoDisplay
+{
+  GtkWidget               parent_instance;
+
+  VireoDisplayOpenFdFunc  open_fd;
+  gpointer                open_fd_data;
+  GDestroyNotify          open_fd_destroy;
+
+  SpiceSession           *session;
+  SpiceMainChannel       *main;
+  SpiceChannel           *display_channel;
+  SpiceInputsChannel     *inputs;
+  SpiceChannel           *cursor_channel;
+
+  /* The guest's screen, BGRA premultiplied (opaque). */
+  int                     width;
+  int                     height;
+  guint8                 *pixels;
+  GdkTexture             *texture;
+  gboolean                texture_stale;
+  /* Where the frame was drawn, in widget coordinates. */
+  graphene_rect_t         area;
+
+  guint32                 pressed[N_SCANCODES / 32];
+  guint                   buttons;
+  double                  scroll;
+  gboolean                grabbed;
+  GtkWindow              *window;
+
+  GtkWidget              *hint;
+  guint                   hint_timeout;
+
+  gboolean                resize_guest;
+  guint                   resize_timeout;
+  int                     request_width;
+  int                     request_height;
+};
+
+G_DEFINE_FINAL_TYPE (VireoDisplay, vireo_display, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONNECTED,
+  PROP_KEYBOARD_GRABBED,
+  PROP_RESIZE_GUEST,
+  N_PROPS
+};
+
+enum {
+  FRAME_UPDATED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* ---- keyboard ---- */
+
+static gboolean
+key_is_pressed (VireoDisplay *self,
+                guint         scancode)
+{
+  return (self->pressed[scancode / 32] >> (scancode % 32)) & 1;
+}
+
+static void
+set_key_pressed (VireoDisplay *self,
+                 guint         scancode,
+                 gboolean      pressed)
+{
+  if (pressed)
+    self->pressed[scancode / 32] |= 1u << (scancode % 32);
+  else
+    self->pressed[scancode / 32] &= ~(1u << (scancode % 32));
+}
+
+/* Releases in the guest whatever it saw go down: keys and buttons. */
+static void
+release_all (VireoDisplay *self)
+{
+  for (guint sc = 0; sc < N_SCANCODES; sc++)
+    {
+      if (!key_is_pressed (self, sc))
+        continue;
+      set_key_pressed (self, sc, FALSE);
+      if (self->inputs != NULL)
+        spice_inputs_channel_key_release (self->inputs, sc);
+    }
+  if (self->buttons != 0 && self->inputs != NULL)
+    {
+      static const int spice_buttons[] = {
+        SPICE_MOUSE_BUTTON_LEFT, SPICE_MOUSE_BUTTON_MIDDLE, SPICE_MOUSE_BUTTON_RIGHT,
+        0, 0, SPICE_MOUSE_BUTTON_SIDE, SPICE_MOUSE_BUTTON_EXTRA,
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (spice_buttons); i++)
+        {
+          if (spice_buttons[i] != 0 && (self->buttons & (1u << i)))
+            {
+              self->buttons &= ~(1u << i);
+              spice_inputs_channel_button_release (self->inputs, spice_buttons[i], (int) self->buttons);
+            }
+        }
+    }
+  self->buttons = 0;
+}
+
+static GdkToplevel *
+get_toplevel (VireoDisplay *self)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GdkSurface *surface = native != NULL ? gtk_native_get_surface (native) : NULL;
+
+  return GDK_IS_TOPLEVEL (surface) ? GDK_TOPLEVEL (surface) : NULL;
+}
+
+static gboolean
+on_hint_timeout_cb (gpointer user_data)
+{
+  VireoDisplay *self = user_data;
+
+  self->hint_timeout = 0;
+  gtk_widget_set_visible (self->hint, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+grab_keyboard (VireoDisplay *self,
+               GdkEvent     *event)
+{
+  GdkToplevel *toplevel;
+
+  if (self->grabbed || self->session == NULL)
+    return;
+  self->grabbed = TRUE;
+  toplevel = get_toplevel (self);
+  if (toplevel != NULL)
+    gdk_toplevel_inhibit_system_shortcuts (toplevel, event);
+
+  gtk_widget_set_visible (self->hint, TRUE);
+  g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  self->hint_timeout = g_timeout_add_seconds (HINT_SECONDS, on_hint_timeout_cb, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYBOARD_GRABBED]);
+}
+
+void
+vireo_display_release_keyboard (VireoDisplay *self)
+{
+  GdkToplevel *toplevel;
+
+  g_return_if_fail (VIREO_IS_DISPLAY (self));
+
+  release_all (self);
+  if (!self->grabbed)
+    return;
+  self->grabbed = FALSE;
+  toplevel = get_toplevel (self);
+  if (toplevel != NULL)
+    gdk_toplevel_restore_system_shortcuts (toplevel);
+  g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  gtk_widget_set_visible (self->hint, FALSE);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYBOARD_GRABBED]);
+}
+
+static gboolean
+is_ctrl_alt (guint           keyval,
+             GdkModifierType state)
+{
+  gboolean ctrl = keyval == GDK_KEY_Control_L || keyval == GDK_KEY_Control_R;
+  gboolean alt = keyval == GDK_KEY_Alt_L || keyval == GDK_KEY_Alt_R ||
+                 keyval == GDK_KEY_Meta_L || keyval == GDK_KEY_Meta_R;
+
+  return (ctrl && (state & GDK_ALT_MASK)) || (alt && (state & GDK_CONTROL_MASK));
+}
+
+static gboolean
+on_key_pressed_cb (GtkEventControllerKey *controller,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   VireoDisplay          *self)
+{
+  guint sc;
+
+  if (!self->grabbed || self->inputs == NULL)
+    return FALSE;
+  if (is_ctrl_alt (keyval, state))
+    {
+      vireo_display_release_keyboard (self);
+      return TRUE;
+    }
+  sc = vireo_keymap_keycode_to_scancode (keycode);
+  if (sc == 0)
+    return TRUE;
+  /* Held keys repeat as repeated presses, as on a PC keyboard. */
+  set_key_pressed (self, sc, TRUE);
+  spice_inputs_channel_key_press (self->inputs, sc);
+  return TRUE;
+}
+
+static void
+on_key_released_cb (GtkEventControllerKey *controller,
+                    guint                  keyval,
+                    guint                  keycode,
+                    GdkModifierType        state,
+                    VireoDisplay          *self)
+{
+  guint sc = vireo_keymap_keycode_to_scancode (keycode);
+
+  /* Released even without the grab: the guest saw it go down. */
+  if (sc == 0 || !key_is_pressed (self, sc))
+    return;
+  set_key_pressed (self, sc, FALSE);
+  if (self->inputs != NULL)
+    spice_inputs_channel_key_release (self->inputs, sc);
+}
+
+static void
+on_focus_leave_cb (GtkEventControllerFocus *controller,
+                   VireoDisplay            *self)
+{
+  vireo_display_release_keyboard (self);
+}
+
+static void
+on_window_active_cb (GtkWindow    *window,
+                     GParamSpec   *pspec,
+                     VireoDisplay *self)
+{
+  if (!gtk_window_is_active (window))
+    vireo_display_release_keyboard (self);
+}
+
+void
+vireo_display_send_keys (VireoDisplay *self,
+                         const guint  *scancodes,
+                         guint         n_scancodes)
+{
+  g_return_if_fail (VIREO_IS_DISPLAY (self));
+
+  if (self->inputs == NULL)
+    return;
+  for (guint i = 0; i < n_scancodes; i++)
+    spice_inputs_channel_key_press (self->inputs, scancodes[i]);
+  for (guint i = n_scancodes; i > 0; i--)
+    spice_inputs_channel_key_release (self->inputs, scancodes[i - 1]);
+}
+
+/* ---- pointer ---- */
+
+static gboolean
+to_guest (VireoDisplay *self,
+          double        x,
+          double        y,
+          int          *gx,
+          int          *gy)
+{
+  if (self->width <= 0 || self->area.size.width <= 0 || self->area.size.height <= 0)
+    return FALSE;
+  *gx = (int) floor ((x - self->area.origin.x) * self->width / self->area.size.width);
+  *gy = (int) floor ((y - self->area.origin.y) * self->height / self->area.size.height);
+  *gx = CLAMP (*gx, 0, self->width - 1);
+  *gy = CLAMP (*gy, 0, self->height - 1);
+  return TRUE;
+}
+
+static void
+send_position (VireoDisplay *self,
+               double        x,
+               double        y)
+{
+  int gx, gy;
+
+  if (self->inputs != NULL && to_guest (self, x, y, &gx, &gy))
+    spice_inputs_channel_position (self->inputs, gx, gy, 0, (int) self->buttons);
+}
+
+static void
+on_motion_cb (GtkEventControllerMotion *controller,
+              double                    x,
+              double                    y,
+              VireoDisplay             *self)
+{
+  send_position (self, x, y);
+}
+
+/* GDK's button numbers: 1 left, 2 middle, 3 right, 8 back, 9 forward. */
+static int
+spice_button (guint button,
+              guint *mask)
+{
+  switch (button)
+    {
+    case GDK_BUTTON_PRIMARY:
+      *mask = SPICE_MOUSE_BUTTON_MASK_LEFT;
+      return SPICE_MOUSE_BUTTON_LEFT;
+    case GDK_BUTTON_MIDDLE:
+      *mask = SPICE_MOUSE_BUTTON_MASK_MIDDLE;
+      return SPICE_MOUSE_BUTTON_MIDDLE;
+    case GDK_BUTTON_SECONDARY:
+      *mask = SPICE_MOUSE_BUTTON_MASK_RIGHT;
+      return SPICE_MOUSE_BUTTON_RIGHT;
+    case 8:
+      *mask = SPICE_MOUSE_BUTTON_MASK_SIDE;
+      return SPICE_MOUSE_BUTTON_SIDE;
+    case 9:
+      *mask = SPICE_MOUSE_BUTTON_MASK_EXTRA;
+      return SPICE_MOUSE_BUTTON_EXTRA;
+    default:
+      *mask = 0;
+      return 0;
+    }
+}
+
+static void
+on_pressed_cb (GtkGestureClick *gesture,
+               int              n_press,
+               double           x,
+               double           y,
+               VireoDisplay    *self)
+{
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (gesture));
+  guint mask;
+  int sb = spice_button (button, &mask);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  grab_keyboard (self, event);
+  if (sb == 0 || self->inputs == NULL)
+    return;
+  send_position (self, x, y);
+  self->buttons |= mask;
+  spice_inputs_channel_button_press (self->inputs, sb, (int) self->buttons);
+}
+
+static void
+on_released_cb (GtkGestureClick *gesture,
+                int              n_press,
+                double           x,
+                double           y,
+                VireoDisplay    *self)
+{
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+  guint mask;
+  int sb = spice_button (button, &mask);
+
+  if (sb == 0 || !(self->buttons & mask))
+    return;
+  self->buttons &= ~mask;
+  if (self->inputs != NULL)
+    spice_inputs_channel_button_release (self->inputs, sb, (int) self->buttons);
+}
+
+static void
+wheel_step (VireoDisplay *self,
+            int           button)
+{
+  spice_inputs_channel_button_press (self->inputs, button, (int) self->buttons);
+  spice_inputs_channel_button_release (self->inputs, button, (int) self->buttons);
+}
+
+/* Wheels give whole steps; touchpads give fractions, which add up until
+ * they make a step, so slow scrolling still scrolls. */
+static gboolean
+on_scroll_cb (GtkEventControllerScroll *controller,
+              double                    dx,
+              double                    dy,
+              VireoDisplay             *self)
+{
+  if (self->inputs == NULL)
+    return FALSE;
+  self->scroll += dy;
+  while (self->scroll >= 1.0)
+    {
+      wheel_step (self, SPICE_MOUSE_BUTTON_DOWN);
+      self->scroll -= 1.0;
+    }
+  while (self->scroll <= -1.0)
+    {
+      wheel_step (self, SPICE_MOUSE_BUTTON_UP);
+      self->scroll += 1.0;
+    }
+  return TRUE;
+}
+
+/* ---- the guest's pointer image ---- */
+
+static void
+on_cursor_notify_cb (GObject      *channel,
+                     GParamSpec   *pspec,
+                     VireoDisplay *self)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GdkCursor) cursor = NULL;
+  SpiceCursorShape *shape = NULL;
+
+  g_object_get (channel, "cursor", &shape, NULL);
+  if (shape == NULL)
+    return;
+  if (shape->type == SPICE_CURSOR_TYPE_ALPHA && shape->width > 0 && shape->height > 0)
+    {
+      /* spice-client-glib hands the image over as R G B A bytes. */
+      bytes = g_bytes_new (shape->data, (gsize) shape->width * shape->height * 4);
+      texture = gdk_memory_texture_new (shape->width, shape->height, GDK_MEMORY_R8G8B8A8,
+                                        bytes, (gsize) shape->width * 4);
+      cursor = gdk_cursor_new_from_texture (texture, shape->hot_spot_x, shape->hot_spot_y, NULL);
+      gtk_widget_set_cursor (GTK_WIDGET (self), cursor);
+    }
+  g_boxed_free (SPICE_TYPE_CURSOR_SHAPE, shape);
+}
+
+static void
+on_cursor_hide_cb (SpiceChannel *channel,
+                   VireoDisplay *self)
+{
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "none");
+}
+
+static void
+on_cursor_reset_cb (SpiceChannel *channel,
+                    VireoDisplay *self)
+{
+  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+}
+
+/* ---- the guest's screen ---- */
+
+static void
+copy_rect (VireoDisplay *self,
+           int           x,
+           int           y,
+           int           w,
+           int           h)
+{
+  SpiceDisplayPrimary primary;
+
+  if (self->display_channel == NULL || self->pixels == NULL ||
+      !spice_display_channel_get_primary (self->display_channel, 0, &primary) ||
+      primary.width != self->width || primary.height != self->height ||
+      primary.format != SPICE_SURFACE_FMT_32_xRGB)
+    return;
+
+  /* The server's rectangles should lie inside the surface; make sure. */
+  x = CLAMP (x, 0, self->width);
+  y = CLAMP (y, 0, self->height);
+  w = CLAMP (w, 0, self->width - x);
+  h = CLAMP (h, 0, self->height - y);
+  for (int row = y; row < y + h; row++)
+    {
+      const guint8 *src = primary.data + (gsize) row * primary.stride + (gsize) x * 4;
+      guint8 *dst = self->pixels + ((gsize) row * self->width + x) * 4;
+
+      /* Whole words, so that the compiler vectorises the loop: this runs
+       * over every pixel of every frame. */
+      for (int i = 0; i < w; i++)
+        {
+          guint32 v;
+
+          memcpy (&v, src + 4 * i, 4);
+          v |= GUINT32_TO_LE (0xff000000u);
+          memcpy (dst + 4 * i, &v, 4);
+        }
+    }
+  self->texture_stale = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[FRAME_UPDATED], 0);
+}
+
+static void
+on_primary_create_cb (SpiceChannel *channel,
+                      int           format,
+                      int           width,
+                      int           height,
+                      int           stride,
+                      int           shmid,
+                      gpointer      data,
+                      VireoDisplay *self)
+{
+  if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+    return;
+  g_clear_pointer (&self->pixels, g_free);
+  g_clear_object (&self->texture);
+  self->width = width;
+  self->height = height;
+  self->pixels = g_malloc0 ((gsize) width * height * 4);
+  copy_rect (self, 0, 0, width, height);
+}
+
+static void
+on_primary_destroy_cb (SpiceChannel *channel,
+                       VireoDisplay *self)
+{
+  /* The last frame stays until the next surface arrives: a mode switch
+   * should not flash black. */
+}
+
+static void
+on_invalidate_cb (SpiceChannel *channel,
+                  int           x,
+                  int           y,
+                  int           w,
+                  int           h,
+                  VireoDisplay *self)
+{
+  copy_rect (self, x, y, w, h);
+}
+
+static void
+ensure_texture (VireoDisplay *self)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (self->pixels == NULL || (self->texture != NULL && !self->texture_stale))
+    return;
+  g_clear_object (&self->texture);
+  bytes = g_bytes_new (self->pixels, (gsize) self->width * self->height * 4);
+  self->texture = gdk_memory_texture_new (self->width, self->height,
+                                          GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
+                                          bytes, (gsize) self->width * 4);
+  self->texture_stale = FALSE;
+}
+
+GdkTexture *
+vireo_display_get_frame (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), NULL);
+
+  ensure_texture (self);
+  return self->texture;
+}
+
+/* Fits the frame into the widget, centred, aligned to device pixels. A
+ * guest whose mode is (nearly) the widget's size in device pixels is shown
+ * 1:1, so its text stays sharp. */
+static void
+compute_area (VireoDisplay *self,
+              int           width,
+              int           height)
+{
+  double sf = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  double scale, w, h;
+
+  scale = MIN ((double) width / self->width, (double) height / self->height);
+  if (fabs (scale * sf - 1.0) < 0.02)
+    scale = 1.0 / sf;
+  w = self->width * scale;
+  h = self->height * scale;
+  graphene_rect_init (&self->area,
+                      floor ((width - w) / 2 * sf) / sf,
+                      floor ((height - h) / 2 * sf) / sf,
+                      w, h);
+}
+
+static void
+vireo_display_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GdkRGBA black = { 0, 0, 0, 1 };
+
+  gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  ensure_texture (self);
+  if (self->texture != NULL && width > 0 && height > 0)
+    {
+      compute_area (self, width, height);
+      gtk_snapshot_append_texture (snapshot, self->texture, &self->area);
+    }
+  gtk_widget_snapshot_child (widget, self->hint, snapshot);
+}
+
+/* ---- the guest follows the widget's size ---- */
+
+static void
+send_size (VireoDisplay *self)
+{
+  gboolean agent = FALSE;
+
+  if (self->main == NULL || self->request_width <= 0)
+    return;
+  /* Viewers only send a monitor configuration to a connected agent; the
+   * monitor provides one of its own, remote guests need theirs. */
+  g_object_get (self->main, "agent-connected", &agent, NULL);
+  if (!agent)
+    return;
+  spice_main_channel_update_display_enabled (self->main, 0, TRUE, FALSE);
+  spice_main_channel_update_display (self->main, 0, 0, 0, self->request_width,
+                                     self->request_height, FALSE);
+  spice_main_channel_send_monitor_config (self->main);
+}
+
+static gboolean
+on_resize_timeout_cb (gpointer user_data)
+{
+  VireoDisplay *self = user_data;
+
+  self->resize_timeout = 0;
+  send_size (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_agent_connected_cb (GObject      *main,
+                       GParamSpec   *pspec,
+                       VireoDisplay *self)
+{
+  if (self->resize_guest)
+    send_size (self);
+}
+
+static void
+vireo_display_size_allocate (GtkWidget *widget,
+                             int        width,
+                             int        height,
+                             int        baseline)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+  int sf = gtk_widget_get_scale_factor (widget);
+  int hint_width, hint_height;
+  int gw = MAX (width * sf, MIN_GUEST_WIDTH);
+  int gh = MAX (height * sf, MIN_GUEST_HEIGHT);
+
+  gtk_widget_measure (self->hint, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &hint_width, NULL, NULL);
+  gtk_widget_measure (self->hint, GTK_ORIENTATION_VERTICAL, hint_width, NULL, &hint_height, NULL, NULL);
+  hint_width = MIN (hint_width, width);
+  gtk_widget_size_allocate (self->hint,
+                            &(GtkAllocation) { (width - hint_width) / 2, 12, hint_width, hint_height },
+                            -1);
+
+  if (self->width > 0)
+    compute_area (self, width, height);
+  if (!self->resize_guest || (gw == self->request_width && gh == self->request_height))
+    return;
+  self->request_width = gw;
+  self->request_height = gh;
+  g_clear_handle_id (&self->resize_timeout, g_source_remove);
+  self->resize_timeout = g_timeout_add (RESIZE_DELAY_MS, on_resize_timeout_cb, self);
+}
+
+static void
+vireo_display_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+  int size = orientation == GTK_ORIENTATION_HORIZONTAL ? self->width : self->height;
+
+  /* Any size will do (the frame scales); the guest's mode is preferred. */
+  *minimum = 1;
+  *natural = MAX (size, 1);
+}
+
+/* ---- the connection ---- */
+
+static void
+on_open_fd_cb (SpiceChannel *channel,
+               int           with_tls,
+               VireoDisplay *self)
+{
+  g_autoptr (GError) error = NULL;
+  int fd = -1;
+
+  if (self->open_fd != NULL)
+    fd = self->open_fd (self->open_fd_data, &error);
+  if (fd < 0)
+    {
+      g_debug ("no connection for a display channel: %s", error ? error->message : "no open-fd function");
+      spice_channel_disconnect (channel, SPICE_CHANNEL_ERROR_CONNECT);
+      return;
+    }
+  spice_channel_open_fd (channel, fd);
+}
+
+static void
+on_main_channel_event_cb (SpiceChannel      *channel,
+                          SpiceChannelEvent  event,
+                          VireoDisplay      *self)
+{
+  if (event == SPICE_CHANNEL_CLOSED || event >= SPICE_CHANNEL_ERROR_CONNECT)
+    vireo_display_disconnect (self);
+}
+
+static void
+on_channel_new_cb (SpiceSession *session,
+                   SpiceChannel *channel,
+                   VireoDisplay *self)
+{
+  if (SPICE_IS_MAIN_CHANNEL (channel))
+    {
+      self->main = SPICE_MAIN_CHANNEL (channel);
+      g_signal_connect (channel, "channel-event", G_CALLBACK (on_main_channel_event_cb), self);
+      g_signal_connect (channel, "notify::agent-connected", G_CALLBACK (on_agent_connected_cb), self);
+      g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd_cb), self);
+      return;
+    }
+  /* One screen: a second display channel would be another monitor. */
+  if (SPICE_IS_DISPLAY_CHANNEL (channel) && self->display_channel == NULL)
+    {
+      self->display_channel = channel;
+      g_signal_connect (channel, "display-primary-create", G_CALLBACK (on_primary_create_cb), self);
+      g_signal_connect (channel, "display-primary-destroy", G_CALLBACK (on_primary_destroy_cb), self);
+      g_signal_connect (channel, "display-invalidate", G_CALLBACK (on_invalidate_cb), self);
+    }
+  else if (SPICE_IS_INPUTS_CHANNEL (channel))
+    self->inputs = SPICE_INPUTS_CHANNEL (channel);
+  else if (SPICE_IS_CURSOR_CHANNEL (channel))
+    {
+      self->cursor_channel = channel;
+      g_signal_connect (channel, "notify::cursor", G_CALLBACK (on_cursor_notify_cb), self);
+      g_signal_connect (channel, "cursor-hide", G_CALLBACK (on_cursor_hide_cb), self);
+      g_signal_connect (channel, "cursor-reset", G_CALLBACK (on_cursor_reset_cb), self);
+    }
+  else
+    return;
+  g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd_cb), self);
+  spice_channel_connect (channel);
+}
+
+static void
+on_channel_destroy_cb (SpiceSession *session,
+                       SpiceChannel *channel,
+                       VireoDisplay *self)
+{
+  g_signal_handlers_disconnect_by_data (channel, self);
+  if ((gpointer) channel == (gpointer) self->main)
+    self->main = NULL;
+  else if (channel == self->display_channel)
+    self->display_channel = NULL;
+  else if ((gpointer) channel == (gpointer) self->inputs)
+    self->inputs = NULL;
+  else if (channel == self->cursor_channel)
+    self->cursor_channel = NULL;
+}
+
+gboolean
+vireo_display_connect (VireoDisplay  *self,
+                       GError       **error)
+{
+  int fd;
+
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+  g_return_val_if_fail (self->open_fd != NULL, FALSE);
+
+  vireo_display_disconnect (self);
+  fd = self->open_fd (self->open_fd_data, error);
+  if (fd < 0)
+    return FALSE;
+  self->session = spice_session_new ();
+  g_object_set (self->session, "enable-audio", FALSE, "enable-usbredir", FALSE, NULL);
+  g_signal_connect (self->session, "channel-new", G_CALLBACK (on_channel_new_cb), self);
+  g_signal_connect (self->session, "channel-destroy", G_CALLBACK (on_channel_destroy_cb), self);
+  if (!spice_session_open_fd (self->session, fd))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("Could not connect to the machine’s display"));
+      vireo_display_disconnect (self);
+      return FALSE;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  return TRUE;
+}
+
+void
+vireo_display_disconnect (VireoDisplay *self)
+{
+  g_autoptr (GObject) session = NULL;
+
+  g_return_if_fail (VIREO_IS_DISPLAY (self));
+
+  if (self->session == NULL)
+    return;
+  vireo_display_release_keyboard (self);
+  session = G_OBJECT (g_steal_pointer (&self->session));
+  /* Channels are destroyed one by one after this; none may call us. */
+  g_signal_handlers_disconnect_by_data (session, self);
+  if (self->main != NULL)
+    g_signal_handlers_disconnect_by_data (self->main, self);
+  if (self->display_channel != NULL)
+    g_signal_handlers_disconnect_by_data (self->display_channel, self);
+  if (self->inputs != NULL)
+    g_signal_handlers_disconnect_by_data (self->inputs, self);
+  if (self->cursor_channel != NULL)
+    g_signal_handlers_disconnect_by_data (self->cursor_channel, self);
+  self->main = NULL;
+  self->display_channel = NULL;
+  self->inputs = NULL;
+  self->cursor_channel = NULL;
+  spice_session_disconnect (SPICE_SESSION (session));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+gboolean
+vireo_display_get_connected (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+
+  return self->session != NULL;
+}
+
+gboolean
+vireo_display_get_keyboard_grabbed (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+
+  return self->grabbed;
+}
+
+gboolean
+vireo_display_get_resize_guest (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+
+  return self->resize_guest;
+}
+
+void
+vireo_display_set_resize_guest (VireoDisplay *self,
+                                gboolean      resize_guest)
+{
+  g_return_if_fail (VIREO_IS_DISPLAY (self));
+
+  resize_guest = !!resize_guest;
+  if (self->resize_guest == resize_guest)
+    return;
+  self->resize_guest = resize_guest;
+  self->request_width = self->request_height = 0;
+  if (resize_guest)
+    gtk_widget_queue_allocate (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESIZE_GUEST]);
+}
+
+void
+vireo_display_set_open_fd_func (VireoDisplay           *self,
+                                VireoDisplayOpenFdFunc  func,
+                                gpointer                user_data,
+                                GDestroyNotify          destroy)
+{
+  g_return_if_fail (VIREO_IS_DISPLAY (self));
+
+  if (self->open_fd_destroy != NULL)
+    self->open_fd_destroy (self->open_fd_data);
+  self->open_fd = func;
+  self->open_fd_data = user_data;
+  self->open_fd_destroy = destroy;
+}
+
+/* ---- GObject ---- */
+
+static void
+vireo_display_root (GtkWidget *widget)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+  GtkRoot *root;
+
+  GTK_WIDGET_CLASS (vireo_display_parent_class)->root (widget);
+  root = gtk_widget_get_root (widget);
+  if (GTK_IS_WINDOW (root))
+    {
+      self->window = GTK_WINDOW (root);
+      g_signal_connect_object (root, "notify::is-active", G_CALLBACK (on_window_active_cb), self, 0);
+    }
+}
+
+static void
+vireo_display_unroot (GtkWidget *widget)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+
+  vireo_display_release_keyboard (self);
+  if (self->window != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->window, on_window_active_cb, self);
+      self->window = NULL;
+    }
+  GTK_WIDGET_CLASS (vireo_display_parent_class)->unroot (widget);
+}
+
+static void
+vireo_display_dispose (GObject *object)
+{
+  VireoDisplay *self = VIREO_DISPLAY (object);
+
+  vireo_display_disconnect (self);
+  vireo_display_set_open_fd_func (self, NULL, NULL, NULL);
+  g_clear_handle_id (&self->resize_timeout, g_source_remove);
+  g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  g_clear_pointer (&self->hint, gtk_widget_unparent);
+  g_clear_object (&self->texture);
+  g_clear_pointer (&self->pixels, g_free);
+
+  G_OBJECT_CLASS (vireo_display_parent_class)->dispose (object);
+}
+
+static void
+vireo_display_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  VireoDisplay *self = VIREO_DISPLAY (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTED:
+      g_value_set_boolean (value, vireo_display_get_connected (self));
+      break;
+    case PROP_KEYBOARD_GRABBED:
+      g_value_set_boolean (value, self->grabbed);
+      break;
+    case PROP_RESIZE_GUEST:
+      g_value_set_boolean (value, self->resize_guest);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vireo_display_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  VireoDisplay *self = VIREO_DISPLAY (object);
+
+  switch (prop_id)
+    {
+    case PROP_RESIZE_GUEST:
+      vireo_display_set_resize_guest (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+vireo_display_class_init (VireoDisplayClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = vireo_display_dispose;
+  object_class->get_property = vireo_display_get_property;
+  object_class->set_property = vireo_display_set_property;
+
+  widget_class->snapshot = vireo_display_snapshot;
+  widget_class->measure = vireo_display_measure;
+  widget_class->size_allocate = vireo_display_size_allocate;
+  widget_class->root = vireo_display_root;
+  widget_class->unroot = vireo_display_unroot;
+
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KEYBOARD_GRABBED] =
+    g_param_spec_boolean ("keyboard-grabbed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RESIZE_GUEST] =
+    g_param_spec_boolean ("resize-guest", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A new frame (part of the screen changed) is ready to be drawn. */
+  signals[FRAME_UPDATED] =
+    g_signal_new ("frame-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_css_name (widget_class, "vireo-display");
+}
+
+static void
+vireo_display_init (VireoDisplay *self)
+{
+  GtkEventController *controller;
+
+  self->resize_guest = TRUE;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_focus_on_click (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  self->hint = gtk_label_new (_("Press Ctrl+Alt to release the keyboard"));
+  gtk_widget_add_css_class (self->hint, "osd");
+  gtk_widget_add_css_class (self->hint, "toolbar");
+  gtk_widget_set_can_target (self->hint, FALSE);
+  gtk_widget_set_visible (self->hint, FALSE);
+  gtk_widget_set_parent (self->hint, GTK_WIDGET (self));
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
+  g_signal_connect (controller, "key-released", G_CALLBACK (on_key_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_focus_new ();
+  g_signal_connect (controller, "leave", G_CALLBACK (on_focus_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", G_CALLBACK (on_motion_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (controller), 0);
+  g_signal_connect (controller, "pressed", G_CALLBACK (on_pressed_cb), self);
+  g_signal_connect (controller, "released", G_CALLBACK (on_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+GtkWidget *
+vireo_display_new (void)
+{
+  return g_object_new (VIREO_TYPE_DISPLAY, NULL);
+}
