@@ -66,11 +66,10 @@ static const VmmPlatformOps fake_ops = {
   .ioeventfd = fake_ioeventfd,
 };
 
-Vtd *
-vtd_new (const VmmVirtioDeviceDesc *desc)
+static Vtd *
+vtd_alloc_platform (void)
 {
   Vtd *vtd = g_new0 (Vtd, 1);
-  g_autoptr (GError) error = NULL;
 
   vtd->ram = g_malloc0 (VTD_RAM_SIZE);
   vtd->brk = 0x1000;
@@ -78,12 +77,35 @@ vtd_new (const VmmVirtioDeviceDesc *desc)
   vtd->platform.opaque = vtd;
   vmm_guest_mem_init (&vtd->platform.mem);
   g_assert_cmpint (vmm_guest_mem_add (&vtd->platform.mem, 0, VTD_RAM_SIZE, vtd->ram), ==, 0);
+  return vtd;
+}
+
+Vtd *
+vtd_new (const VmmVirtioDeviceDesc *desc)
+{
+  Vtd *vtd = vtd_alloc_platform ();
+  g_autoptr (GError) error = NULL;
+
   vtd->pci = vmm_virtio_pci_new (&vtd->platform, desc, &vtd->vio, &error);
   g_assert_no_error (error);
   g_assert_nonnull (vtd->pci);
   /* What a bus would set from the interrupt pin. */
   vtd->pci->intx_gsi = 16;
   vtd->n_queues = desc->n_queues;
+  return vtd;
+}
+
+Vtd *
+vtd_new_from (VtdCtor ctor, void *data, unsigned n_queues)
+{
+  Vtd *vtd = vtd_alloc_platform ();
+  g_autoptr (GError) error = NULL;
+
+  vtd->pci = ctor (&vtd->platform, data, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (vtd->pci);
+  vtd->pci->intx_gsi = 16;
+  vtd->n_queues = n_queues;
   return vtd;
 }
 

@@ -28,6 +28,11 @@ typedef struct _Vtd Vtd;
 /* Creates the device's PCI function on a fake platform with VTD_RAM_SIZE
  * bytes of guest RAM at guest-physical 0. */
 Vtd          *vtd_new           (const VmmVirtioDeviceDesc *desc);
+/* The same for a device model whose constructor makes its own PCI
+ * function on a platform (virtio-gpu's, virtio-net's). vtd_virtio() is
+ * then NULL. */
+typedef VmmPciDevice *(*VtdCtor) (VmmPlatform *platform, void *data, GError **error);
+Vtd          *vtd_new_from      (VtdCtor ctor, void *data, unsigned n_queues);
 void          vtd_free          (Vtd *vtd);
 VmmVirtio    *vtd_virtio        (Vtd *vtd);
 VmmPlatform  *vtd_platform      (Vtd *vtd);
