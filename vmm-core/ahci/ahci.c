@@ -79,6 +79,7 @@
 #define PIS_VALID       0xfdc000ffu
 
 /* The receive area's FIS slots. */
+#define RFIS_DMA_SETUP  0x00
 #define RFIS_PIO        0x20
 #define RFIS_D2H        0x40
 #define RFIS_SDB        0x58
@@ -87,11 +88,13 @@
 #define FIS_D2H         0x34
 #define FIS_SDB         0xa1
 #define FIS_PIO         0x5f
+#define FIS_DMA_SETUP   0x41
 
 #define SIG_DISK        0x00000101u
 #define SIG_ATAPI       0xeb140101u
 
 #define PCI_CMD_INTX_DISABLE 0x0400
+#define PCI_ICH9_PCS    0x92
 
 /* ---- interrupts ---- */
 
@@ -590,7 +593,10 @@ ahci_cmd_finish (AhciCmd *cmd, uint8_t status, uint8_t error, uint32_t bytes)
         {
           uint8_t fis[20] = { FIS_PIO, 0x60 };
 
-          fill_tf (fis, ATA_DRDY | ATA_DSC | ATA_DRQ, error, &cmd->rtf);
+          /* Firmware (SeaBIOS) takes the status from the FIS's first
+           * status byte, drivers (Linux) from E_Status: both must say
+           * whether the command failed. */
+          fill_tf (fis, (status & ATA_ERR) ? status : status | ATA_DRQ, error, &cmd->rtf);
           fis[15] = status;
           vmm_le_put (fis + 16, 2, bytes);
           post_fis (port, RFIS_PIO, fis, sizeof fis);
@@ -620,6 +626,17 @@ void
 ahci_cmd_submit (AhciCmd *cmd, VmmBlockOp op, uint64_t offset, uint64_t len)
 {
   bool data = op == VMM_BLOCK_OP_READ || op == VMM_BLOCK_OP_WRITE;
+
+  if (cmd->ncq && data && cmd->gen == cmd->port->gen)
+    {
+      /* The DMA Setup FIS a queued command's data phase starts with:
+       * the tag as buffer identifier, auto-activate, no interrupt. */
+      uint8_t fis[28] = { FIS_DMA_SETUP, (uint8_t) (0x80 | (op == VMM_BLOCK_OP_READ ? 0x20 : 0)) };
+
+      vmm_le_put (fis + 4, 4, cmd->tag);
+      vmm_le_put (fis + 20, 4, (uint32_t) cmd->bytes);
+      post_fis (cmd->port, RFIS_DMA_SETUP, fis, sizeof fis);
+    }
 
   cmd->req = (VmmBlockRequest) {
     .op = op,
@@ -1029,6 +1046,10 @@ vmm_ahci_new (VmmPlatform *platform, const VmmAhciConfig *cfg, GError **error)
   dev = vmm_pci_device_new (0x8086, 0x2922, 0x010601, 0x02);
   vmm_pci_device_set_subsystem (dev, 0x1af4, 0x1100);
   dev->cfg[VMM_PCI_INTERRUPT_PIN] = 1;
+  /* ICH9's port control register: drivers enable the ports there (Linux
+   * does for Intel HBAs) and read them back. */
+  dev->cfg[PCI_ICH9_PCS] = (1u << VMM_AHCI_MAX_PORTS) - 1;
+  dev->wmask[PCI_ICH9_PCS] = (1u << VMM_AHCI_MAX_PORTS) - 1;
   if (vmm_pci_device_add_bar (dev, ABAR, VMM_PCI_BAR_MEM32, ABAR_SIZE) < 0
       || vmm_pci_device_set_bar_ops (dev, ABAR, &abar_ops, VMM_BUS_WANY, hba) < 0)
     {

@@ -192,6 +192,18 @@ test_identify (void)
   atd_write (atd, 0x08, 1);
   g_assert_false (atd_irq (atd));
 
+  /* IDENTIFY PACKET DEVICE to the disk fails (how firmware tells them
+   * apart), in both FISes it reads the status from. */
+  atd_fis (&cmd, 0xa1, 0, 0, 0);
+  atd_run (atd, 0, 0, &cmd, &res);
+  g_assert_cmphex (res.tfd & 1, ==, 1);
+  g_assert_cmphex (atd_ram (atd)[atd_fb (0) + 0x40 + 2] & 1, ==, 1);
+
+  /* Error recovery as firmware does it: ST off, CR follows, ST on. */
+  atd_port_write (atd, 0, ATD_PX_CMD, 1u << 4);
+  g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_CMD) & (1u << 15), ==, 0);
+  atd_port_write (atd, 0, ATD_PX_CMD, (1u << 4) | 1);
+
   /* Unknown command: aborted, and the port goes on. */
   atd_fis (&cmd, 0x77, 0, 0, 0);
   atd_run (atd, 0, 0, &cmd, &res);
@@ -265,6 +277,8 @@ rw_round_trip (VmmImageFormat fmt)
   g_assert_cmpuint (res.sact, ==, 0);
   g_assert_cmpuint (res.ci, ==, 0);
   g_assert_cmphex (vmm_le_get (ram + atd_fb (0) + 0x58 + 4, 4), ==, 1u << 5);
+  g_assert_cmphex (ram[atd_fb (0)], ==, 0x41);                  /* DMA Setup FIS */
+  g_assert_cmphex (vmm_le_get (ram + atd_fb (0) + 4, 4), ==, 5);  /* its tag */
   memset (ram + BUF_B, 0, 8192);
   rprd[0] = (AtdPrd) { BUF_B, 8192 };
   cmd = (AtdCmd) { .prds = rprd, .n_prds = 1 };
