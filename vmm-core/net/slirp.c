@@ -108,12 +108,12 @@ wake (SlirpBackend *s)
 {
   uint64_t one = 1;
 
-  /* EAGAIN means the counter is already non-zero: the thread will wake. */
+  /* EAGAIN means the counter is already non-zero: the loop will wake. */
   while (write (s->wakefd, &one, sizeof one) < 0 && errno == EINTR)
     ;
 }
 
-/* ---- slirp callbacks (slirp thread) ---- */
+/* ---- slirp callbacks (loop thread) ---- */
 
 static ssize_t
 deliver (SlirpBackend *s, const void *data, size_t len)

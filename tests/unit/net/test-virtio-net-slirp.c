@@ -67,12 +67,14 @@ test_dhcp_through_rings (void)
   while (!offered && vtd_wait_used (vtd, VMM_VIRTIO_NET_RXQ, &id, &used_len, WAIT_MS))
     {
       const uint8_t *b;
+      struct virtio_net_hdr_mrg_rxbuf hdr;
 
       /* One descriptor per chain, laid out from 0: the head is the index. */
       g_assert_cmpuint (id, <, G_N_ELEMENTS (rx));
       b = vtd_ptr (vtd, rx[id]);
       g_assert_cmpuint (used_len, >, HDR);
-      g_assert_cmpuint (le16toh (((const struct virtio_net_hdr_mrg_rxbuf *) b)->num_buffers), ==, 1);
+      memcpy (&hdr, b, sizeof hdr);
+      g_assert_cmpuint (le16toh (hdr.num_buffers), ==, 1);
       offered = frames_dhcp_type (b + HDR, used_len - HDR, &yiaddr) == 2;
     }
   g_assert_true (offered);
