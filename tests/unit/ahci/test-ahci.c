@@ -75,7 +75,7 @@ make_iso (const char *dir, const char *name, unsigned sectors)
 }
 
 static Atd *
-disk_atd (const char *dir, VmmImageFormat fmt, char **path_out)
+disk_atd_engine (const char *dir, VmmImageFormat fmt, VmmBlockEngineKind engine, char **path_out)
 {
   g_autoptr (GError) error = NULL;
   char *path = g_build_filename (dir, fmt == VMM_IMAGE_FORMAT_RAW ? "d.raw" : "d.qcow2", NULL);
@@ -89,8 +89,15 @@ disk_atd (const char *dir, VmmImageFormat fmt, char **path_out)
   cfg.drives[0] = (VmmAhciDrive) { VMM_AHCI_DRIVE_DISK, open_image (path, fmt, false), false,
                                    "SERIAL123" };
   cfg.drives[1] = (VmmAhciDrive) { VMM_AHCI_DRIVE_CDROM, NULL, false, NULL };
+  cfg.engine = engine;
   *path_out = path;
   return atd_new (&cfg);
+}
+
+static Atd *
+disk_atd (const char *dir, VmmImageFormat fmt, char **path_out)
+{
+  return disk_atd_engine (dir, fmt, VMM_BLOCK_ENGINE_AUTO, path_out);
 }
 
 static void
@@ -236,11 +243,11 @@ fill_pattern (uint8_t *p, size_t len, unsigned seed)
 }
 
 static void
-rw_round_trip (VmmImageFormat fmt)
+rw_round_trip (VmmImageFormat fmt, VmmBlockEngineKind engine)
 {
   g_autofree char *dir = tmp_dir ();
   g_autofree char *path = NULL;
-  Atd *atd = disk_atd (dir, fmt, &path);
+  Atd *atd = disk_atd_engine (dir, fmt, engine, &path);
   uint8_t *ram = atd_ram (atd);
   /* 3 sectors + 5 sectors, deliberately split mid-buffer. */
   AtdPrd wprd[2] = { { BUF_A, 1536 }, { BUF_A + 0x10000, 2560 } };
@@ -355,13 +362,105 @@ rw_round_trip (VmmImageFormat fmt)
 static void
 test_rw_raw (void)
 {
-  rw_round_trip (VMM_IMAGE_FORMAT_RAW);
+  rw_round_trip (VMM_IMAGE_FORMAT_RAW, VMM_BLOCK_ENGINE_AUTO);
 }
 
 static void
 test_rw_qcow2 (void)
 {
-  rw_round_trip (VMM_IMAGE_FORMAT_QCOW2);
+  rw_round_trip (VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_AUTO);
+}
+
+static void
+test_rw_pool (void)
+{
+  rw_round_trip (VMM_IMAGE_FORMAT_RAW, VMM_BLOCK_ENGINE_POOL);
+  rw_round_trip (VMM_IMAGE_FORMAT_QCOW2, VMM_BLOCK_ENGINE_POOL);
+}
+
+/* All 32 slots at once, queued: each reads its own 4 KiB back. */
+static void
+test_ncq_many (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = NULL;
+  Atd *atd = disk_atd (dir, VMM_IMAGE_FORMAT_RAW, &path);
+  uint8_t *ram = atd_ram (atd);
+  AtdPrd prds[32];
+
+  atd_port_start (atd, 0);
+  for (unsigned t = 0; t < 32; t++)
+    {
+      AtdCmd cmd = { .prds = &prds[t], .n_prds = 1, .write = true };
+
+      prds[t] = (AtdPrd) { BUF_A + 4096 * t, 4096 };
+      fill_pattern (ram + BUF_A + 4096 * t, 4096, t);
+      atd_fis (&cmd, 0x61, 8 * t, (uint16_t) (t << 3), 8);
+      atd_build (atd, 0, t, &cmd);
+    }
+  atd_port_write (atd, 0, ATD_PX_SACT, 0xffffffffu);
+  atd_port_write (atd, 0, ATD_PX_CI, 0xffffffffu);
+  vmm_ahci_drain (atd_pci (atd));
+  g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_SACT), ==, 0);
+  g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_CI), ==, 0);
+  g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_TFD) & 1, ==, 0);
+  for (unsigned t = 0; t < 32; t++)
+    {
+      AtdCmd cmd = { .prds = &prds[t], .n_prds = 1 };
+
+      prds[t].addr = BUF_B + 4096 * t;
+      atd_fis (&cmd, 0x60, 8 * (31 - t), (uint16_t) (t << 3), 8);
+      atd_build (atd, 0, t, &cmd);
+    }
+  memset (ram + BUF_B, 0, 32 * 4096);
+  atd_port_write (atd, 0, ATD_PX_SACT, 0xffffffffu);
+  atd_port_write (atd, 0, ATD_PX_CI, 0xffffffffu);
+  vmm_ahci_drain (atd_pci (atd));
+  g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_SACT), ==, 0);
+  for (unsigned t = 0; t < 32; t++)
+    g_assert_true (memcmp (ram + BUF_B + 4096 * t, ram + BUF_A + 4096 * (31 - t), 4096) == 0);
+  atd_free (atd);
+  rm_rf (dir);
+}
+
+/* The guest stops the port and resets the HBA with commands in flight:
+ * they finish into nothing, CR drops once they have, and the port works
+ * again afterwards. */
+static void
+test_stop_in_flight (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autofree char *path = NULL;
+  Atd *atd = disk_atd (dir, VMM_IMAGE_FORMAT_RAW, &path);
+  AtdPrd prd = { BUF_A, DISK_SIZE };
+  AtdCmd cmd = { .prds = &prd, .n_prds = 1 };
+  AtdResult res;
+
+  for (unsigned round = 0; round < 2; round++)
+    {
+      atd_port_start (atd, 0);
+      for (unsigned s = 0; s < 8; s++)
+        {
+          atd_fis (&cmd, 0x25, 0, DISK_SIZE / 512, 0);
+          atd_build (atd, 0, s, &cmd);
+        }
+      atd_port_write (atd, 0, ATD_PX_CI, 0xff);
+      if (round == 0)
+        atd_port_write (atd, 0, ATD_PX_CMD, 1u << 4);
+      else
+        atd_write (atd, 0x04, 1);
+      g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_CI), ==, 0);
+      g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_CMD) & 1, ==, 0);
+      vmm_ahci_drain (atd_pci (atd));
+      g_assert_cmphex (atd_port_read (atd, 0, ATD_PX_CMD) & (1u << 15), ==, 0);
+    }
+  atd_port_start (atd, 0);
+  prd.len = 512;
+  atd_fis (&cmd, 0xec, 0, 0, 0);
+  atd_run (atd, 0, 0, &cmd, &res);
+  g_assert_cmphex (res.tfd, ==, 0x50);
+  atd_free (atd);
+  rm_rf (dir);
 }
 
 /* Sends a PACKET command with @cdb; data (up to @len bytes) lands at
@@ -701,6 +800,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ahci/identify", test_identify);
   g_test_add_func ("/ahci/rw-raw", test_rw_raw);
   g_test_add_func ("/ahci/rw-qcow2", test_rw_qcow2);
+  g_test_add_func ("/ahci/rw-pool", test_rw_pool);
+  g_test_add_func ("/ahci/ncq-many", test_ncq_many);
+  g_test_add_func ("/ahci/stop-in-flight", test_stop_in_flight);
   g_test_add_func ("/ahci/atapi", test_atapi);
   g_test_add_func ("/ahci/malformed", test_malformed);
   return g_test_run ();
