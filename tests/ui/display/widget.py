@@ -105,7 +105,7 @@ def compare(session, shot, expect_path, origin):
 
 
 def main():
-    exe, schemas, shots = sys.argv[1:4]
+    exe, schemas, shots = (os.path.abspath(a) for a in sys.argv[1:4])
     session = uitest.Session(exe, schemas, shots, width=1024, height=768)
     tap = uitest.Tap()
     expect = os.path.join(session.tmp, "expect.ppm")

@@ -220,7 +220,9 @@ on_channel_event (SpiceChannel *channel, SpiceChannelEvent event, TestClient *c)
 {
   bool open = event == SPICE_CHANNEL_OPENED;
 
-  if ((gpointer) channel == (gpointer) c->display)
+  if ((gpointer) channel == (gpointer) c->main)
+    c->main_open = open;
+  else if ((gpointer) channel == (gpointer) c->display)
     c->display_open = open;
   else if ((gpointer) channel == (gpointer) c->inputs)
     c->inputs_open = open;
@@ -234,6 +236,7 @@ on_channel_new (SpiceSession *session, SpiceChannel *channel, TestClient *c)
   c->n_channels++;
   if (SPICE_IS_MAIN_CHANNEL (channel)) {
     c->main = SPICE_MAIN_CHANNEL (channel);
+    g_signal_connect (channel, "channel-event", G_CALLBACK (on_channel_event), c);
     return;
   }
   if (SPICE_IS_DISPLAY_CHANNEL (channel)) {
@@ -339,7 +342,8 @@ agent_settled_cb (gpointer data)
   TestClient *c = data;
   int caps = 0;
 
-  if (c->main == NULL)
+  /* Nothing more arrives once the server has gone. */
+  if (c->main == NULL || !c->main_open)
     return TRUE;
   g_object_get (c->main, "agent-caps-0", &caps, NULL);
   return caps != 0;

@@ -48,7 +48,7 @@ typedef struct {
   SpiceChannel *cursor;
   TestClientFdFunc fd_func;
   gpointer fd_data;
-  bool display_open, inputs_open, cursor_open;
+  bool main_open, display_open, inputs_open, cursor_open;
   int n_channels;
 
   bool primary;
