@@ -31,7 +31,7 @@ typedef struct {
   unsigned index;      /* slot first_slot + index */
   GBytes *image;       /* ROM: pristine contents; NULL for flash */
   VmmPflash *pflash;   /* flash: the device in front of host */
-  gboolean shared;     /* flash: host maps the variables file itself */
+  int fd;              /* flash: the variables file written back to, or -1 */
   uint8_t *host;       /* what the slot maps, page-aligned */
   uint64_t gpa;
   size_t len;
@@ -103,6 +103,7 @@ add_region (VmmFirmware *fw, GBytes *image, uint64_t gpa, GError **error)
       return FALSE;
     }
   r->image = g_bytes_ref (image);
+  r->fd = -1;
   memcpy (p, g_bytes_get_data (image, NULL), len);
   r->host = p;
   r->gpa = gpa;
@@ -160,13 +161,43 @@ check_volume (const char *path, GBytes *image, GError **error)
   return TRUE;
 }
 
+/* Writes the flash's contents to its file, durably when @sync. Sets
+ * errno on failure. */
+static gboolean
+save_flash (Region *r, gboolean sync)
+{
+  size_t done = 0;
+
+  while (done < r->len)
+    {
+      ssize_t n = pwrite (r->fd, r->host + done, r->len - done, (off_t) done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = EIO;
+          return FALSE;
+        }
+      done += (size_t) n;
+    }
+  return !sync || fdatasync (r->fd) == 0;
+}
+
 /* The flash's reads stop or start being plain memory: the slot goes
  * away so that they reach the device, or comes back. */
 static void
-on_flash_mode (void *opaque, gboolean array)
+on_flash_mode (void *opaque, gboolean array, gboolean changed)
 {
   Region *r = opaque;
   VmmFirmware *fw = r->fw;
+
+  /* A write sequence just ended: save it while nothing can change the
+   * array (the flash's lock is held). To the page cache only; the flush
+   * makes it durable. */
+  if (changed && r->fd >= 0 && !save_flash (r, FALSE))
+    g_warning ("Saving the UEFI variables failed: %s", g_strerror (errno));
 
   g_mutex_lock (&fw->slot_lock);
   if (fw->vm_fd >= 0 && fw->readonly)
@@ -185,22 +216,23 @@ on_flash_mode (void *opaque, gboolean array)
   g_mutex_unlock (&fw->slot_lock);
 }
 
-/* The variables: a flash over the file itself when @persist (changes
- * reach the file), else over a private copy that lives as long as the
- * machine. */
+/* The variables: a flash over a copy in memory. With @persist the file
+ * stays open and every completed write goes back to it (with write(), not
+ * a shared mapping, which file systems such as 9p or FUSE may refuse). */
 static gboolean
 add_flash (VmmFirmware *fw, const char *path, GBytes *vars, gboolean persist, uint64_t gpa,
            GError **error)
 {
   Region *r = &fw->region[fw->n_regions];
   size_t len = g_bytes_get_size (vars);
+  int fd = -1;
   void *p;
 
   if (persist)
     {
       struct stat st;
-      int fd = open (path, O_RDWR | O_CLOEXEC);
 
+      fd = open (path, O_RDWR | O_CLOEXEC);
       if (fd < 0 || fstat (fd, &st) < 0 || (uint64_t) st.st_size != len)
         {
           int e = fd < 0 ? errno : EBUSY;
@@ -209,34 +241,26 @@ add_flash (VmmFirmware *fw, const char *path, GBytes *vars, gboolean persist, ui
             close (fd);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
                        "Cannot open the UEFI variables “%s” for writing: %s", path,
-                       fd < 0 ? g_strerror (e) : "it changed while being read");
+                       e == EBUSY ? "it changed while being read" : g_strerror (e));
           return FALSE;
         }
-      p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      close (fd);
     }
-  else
-    p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   "Cannot map the UEFI variables “%s”: %s", path, g_strerror (errno));
+      int e = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                   "Cannot allocate memory for the UEFI variables: %s", g_strerror (e));
       return FALSE;
     }
-  /* The file's contents were checked as read; the mapping must hold the
-   * same volume. */
-  if (persist ? memcmp (p, g_bytes_get_data (vars, NULL), len) != 0
-              : (memcpy (p, g_bytes_get_data (vars, NULL), len), FALSE))
-    {
-      munmap (p, len);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "The UEFI variables “%s” changed while being read", path);
-      return FALSE;
-    }
+  memcpy (p, g_bytes_get_data (vars, NULL), len);
   r->host = p;
   r->gpa = gpa;
   r->len = len;
-  r->shared = persist;
+  r->fd = fd;
   r->fw = fw;
   r->index = fw->n_regions;
   r->pflash = vmm_pflash_new (p, len, on_flash_mode, r);
@@ -288,8 +312,9 @@ vmm_firmware_flush (VmmFirmware *fw)
     {
       Region *r = &fw->region[i];
 
-      if (r->pflash != NULL && vmm_pflash_take_dirty (r->pflash) && r->shared
-          && msync (r->host, r->len, MS_SYNC) < 0)
+      /* Called with the vCPUs stopped, so the array is not changing. */
+      if (r->pflash != NULL && vmm_pflash_take_dirty (r->pflash) && r->fd >= 0
+          && !save_flash (r, TRUE))
         g_warning ("Saving the UEFI variables failed: %s", g_strerror (errno));
     }
 }
@@ -303,6 +328,8 @@ vmm_firmware_free (VmmFirmware *fw)
   for (unsigned i = 0; i < fw->n_regions; i++)
     {
       munmap (fw->region[i].host, fw->region[i].len);
+      if (fw->region[i].pflash != NULL && fw->region[i].fd >= 0)
+        close (fw->region[i].fd);
       g_clear_pointer (&fw->region[i].image, g_bytes_unref);
       vmm_pflash_free (fw->region[i].pflash);
     }

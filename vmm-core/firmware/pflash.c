@@ -38,7 +38,8 @@ struct _VmmPflash {
   size_t len;
   Mode mode;
   uint8_t status;
-  gboolean dirty;
+  gboolean dirty;       /* since the last vmm_pflash_take_dirty() */
+  gboolean changed;     /* since the last return to read-array mode */
   VmmPflashModeFn mode_fn;
   void *opaque;
 };
@@ -77,7 +78,9 @@ set_mode_locked (VmmPflash *f, Mode mode)
 
   f->mode = mode;
   if (was_array != is_array && f->mode_fn != NULL)
-    f->mode_fn (f->opaque, is_array);
+    f->mode_fn (f->opaque, is_array, is_array && f->changed);
+  if (is_array)
+    f->changed = FALSE;
 }
 
 void
@@ -183,7 +186,7 @@ write_byte_locked (VmmPflash *f, uint64_t offset, uint8_t value)
        * variable driver is tested against (real flash could only clear
        * bits). */
       f->array[offset] = value;
-      f->dirty = TRUE;
+      f->dirty = f->changed = TRUE;
       f->status |= VMM_PFLASH_STATUS_READY;
       set_mode_locked (f, MODE_STATUS);
       break;
@@ -192,7 +195,7 @@ write_byte_locked (VmmPflash *f, uint64_t offset, uint8_t value)
         {
           block = offset - offset % VMM_PFLASH_BLOCK_SIZE;
           memset (f->array + block, 0xff, VMM_PFLASH_BLOCK_SIZE);
-          f->dirty = TRUE;
+          f->dirty = f->changed = TRUE;
           f->status |= VMM_PFLASH_STATUS_READY;
         }
       else

@@ -31,8 +31,11 @@
 #define VMM_PFLASH_STATUS_PROGRAM_ERR 0x10
 
 /* Called with the device lock held when reads start (@array TRUE) or stop
- * (FALSE) being plain reads of the array. */
-typedef void (*VmmPflashModeFn) (void *opaque, gboolean array);
+ * (FALSE) being plain reads of the array. On the way back to read-array
+ * mode, @changed says whether the array was programmed or erased since
+ * it was last in that mode: the end of a write, when the machine may
+ * save it. */
+typedef void (*VmmPflashModeFn) (void *opaque, gboolean array, gboolean changed);
 
 typedef struct _VmmPflash VmmPflash;
 

@@ -15,13 +15,14 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
-on_mode (void *opaque, gboolean array)
+on_mode (void *opaque, gboolean array, gboolean changed)
 {
   gboolean *mode = opaque;
 
   /* Switches alternate: the machine relies on it to add and remove its
-   * memory slot. */
-  if (*mode == array)
+   * memory slot; a change is only reported on the way back to read
+   * array. */
+  if (*mode == array || (changed && !array))
     __builtin_trap ();
   *mode = array;
 }

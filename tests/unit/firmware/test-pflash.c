@@ -18,17 +18,20 @@ typedef struct {
   uint8_t array[LEN];
   VmmPflash *f;
   int switches;
+  int saves;            /* returns to read array after a change */
   gboolean array_mode;
 } Flash;
 
 static void
-on_mode (void *opaque, gboolean array)
+on_mode (void *opaque, gboolean array, gboolean changed)
 {
   Flash *fl = opaque;
 
   g_assert_true (fl->array_mode != array);
+  g_assert_true (array || !changed);
   fl->array_mode = array;
   fl->switches++;
+  fl->saves += changed;
 }
 
 static void
@@ -37,6 +40,7 @@ flash_init (Flash *fl)
   for (size_t i = 0; i < LEN; i++)
     fl->array[i] = (uint8_t) (i * 13 + 1);
   fl->switches = 0;
+  fl->saves = 0;
   fl->array_mode = TRUE;
   fl->f = vmm_pflash_new (fl->array, LEN, on_mode, fl);
 }
@@ -76,6 +80,7 @@ test_detect (void)
   g_assert_true (fl.array_mode);
   g_assert_cmphex (rd (&fl, 5), ==, orig);
   g_assert_cmpint (fl.switches, ==, 2);
+  g_assert_cmpint (fl.saves, ==, 0);
   g_assert_false (vmm_pflash_take_dirty (fl.f));
 
   /* Identifier mode. */
@@ -99,6 +104,7 @@ test_program_and_erase (void)
   g_assert_false (fl.array_mode);
   g_assert_cmphex (rd (&fl, 0) & VMM_PFLASH_STATUS_READY, ==, VMM_PFLASH_STATUS_READY);
   wr (&fl, 0, 0xff);
+  g_assert_cmpint (fl.saves, ==, 1);
   for (size_t i = 0; i < VMM_PFLASH_BLOCK_SIZE; i++)
     g_assert_cmphex (fl.array[VMM_PFLASH_BLOCK_SIZE + i], ==, 0xff);
   g_assert_cmphex (fl.array[VMM_PFLASH_BLOCK_SIZE - 1], ==, (uint8_t) ((VMM_PFLASH_BLOCK_SIZE - 1) * 13 + 1));
@@ -111,6 +117,7 @@ test_program_and_erase (void)
       wr (&fl, VMM_PFLASH_BLOCK_SIZE + i, (uint8_t) msg[i]);
     }
   wr (&fl, VMM_PFLASH_BLOCK_SIZE, 0xff);
+  g_assert_cmpint (fl.saves, ==, 2);
   g_assert_cmpmem (fl.array + VMM_PFLASH_BLOCK_SIZE, strlen (msg), msg, strlen (msg));
   g_assert_true (vmm_pflash_take_dirty (fl.f));
   g_assert_false (vmm_pflash_take_dirty (fl.f));
@@ -141,6 +148,7 @@ test_bad_sequences (void)
   wr (&fl, 0, 0xff);
   g_assert_cmpmem (fl.array, LEN, before, LEN);
   g_assert_false (vmm_pflash_take_dirty (fl.f));
+  g_assert_cmpint (fl.saves, ==, 0);
 
   /* Beyond the end: all-ones, writes ignored, even when straddling. */
   vmm_pflash_read (fl.f, LEN - 2, out, 4);
@@ -213,6 +221,10 @@ test_variables_file (void)
       g_assert_true (vmm_bus_write (mmio, vars_base, &cmd, 1));
       g_assert_true (vmm_bus_read (mmio, vars_base + 0x1000, &cmd, 1));
       g_assert_cmphex (cmd, ==, 0xff);
+      /* Saved as soon as the erase ended, before any flush. */
+      g_assert_true (g_file_get_contents (vars, &contents, &len, NULL));
+      g_assert_cmphex ((uint8_t) contents[0x1000], ==, persist ? 0xff : 0x22);
+      g_clear_pointer (&contents, g_free);
       vmm_firmware_flush (fw);
       vmm_firmware_free (fw);
       vmm_bus_free (mmio);
