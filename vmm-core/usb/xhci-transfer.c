@@ -60,10 +60,12 @@ halt (const EpRef *r, uint64_t trb_addr, unsigned cc)
   transfer_event (r, trb_addr, cc, 0, 0, FALSE);
 }
 
+/* No-Op TRBs are what a driver turns cancelled TRBs into (keeping their
+ * chain bits), so they may sit anywhere a data TRB may. */
 static gboolean
 is_data_trb (unsigned type)
 {
-  return type == TRB_NORMAL || type == TRB_DATA || type == TRB_EVENT_DATA;
+  return type == TRB_NORMAL || type == TRB_DATA || type == TRB_EVENT_DATA || type == TRB_NOOP;
 }
 
 /* Appends one TRB and everything chained to it. 1: done, 0: not all
@@ -103,7 +105,7 @@ check_data (VmmXhci *x, Td *td, unsigned end)
 
       if (!is_data_trb (type) || (i > td->data_first && type == TRB_DATA))
         return (int) i;
-      if (type == TRB_EVENT_DATA)
+      if (type == TRB_EVENT_DATA || type == TRB_NOOP)
         continue;
       if (t->control & TRB_IDT)
         {
@@ -117,6 +119,14 @@ check_data (VmmXhci *x, Td *td, unsigned end)
         return (int) i;
     }
   return -1;
+}
+
+static void
+post_ioc (const EpRef *r, const TdTrb *t)
+{
+  if (t->trb.control & TRB_IOC)
+    transfer_event (r, TRB_TYPE (t->trb.control) == TRB_EVENT_DATA ? t->trb.param : t->addr,
+                    CC_SUCCESS, 0, t->trb.status, TRB_TYPE (t->trb.control) == TRB_EVENT_DATA);
 }
 
 /* Moves @buf (@n bytes) to or from the data TRBs and posts the events they
@@ -134,6 +144,11 @@ complete_data (const EpRef *r, Td *td, unsigned end, uint8_t *buf, uint64_t n)
       uint32_t len = TRB_LEN (t->trb.status);
       uint64_t chunk;
 
+      if (TRB_TYPE (t->trb.control) == TRB_NOOP)
+        {
+          post_ioc (r, t);
+          continue;
+        }
       if (TRB_TYPE (t->trb.control) == TRB_EVENT_DATA)
         {
           if (t->trb.control & TRB_IOC)
@@ -172,7 +187,7 @@ collect_out (VmmXhci *x, Td *td, unsigned end, uint8_t *buf)
       const XhciTrb *t = &td->t[i].trb;
       uint32_t len = TRB_LEN (t->status);
 
-      if (TRB_TYPE (t->control) == TRB_EVENT_DATA)
+      if (TRB_TYPE (t->control) == TRB_EVENT_DATA || TRB_TYPE (t->control) == TRB_NOOP)
         continue;
       if (t->control & TRB_IDT)
         vmm_le_put (buf + at, len, t->param);
@@ -182,12 +197,18 @@ collect_out (VmmXhci *x, Td *td, unsigned end, uint8_t *buf)
     }
 }
 
-static void
-post_ioc (const EpRef *r, const TdTrb *t)
+/* A TD the driver cancelled by turning it into No-Ops: consumed, with the
+ * events its IOC bits ask for. */
+static gboolean
+noop_td (const EpRef *r, XhciEndpoint *ep, Td *td)
 {
-  if (t->trb.control & TRB_IOC)
-    transfer_event (r, TRB_TYPE (t->trb.control) == TRB_EVENT_DATA ? t->trb.param : t->addr,
-                    CC_SUCCESS, 0, t->trb.status, TRB_TYPE (t->trb.control) == TRB_EVENT_DATA);
+  for (unsigned i = 0; i < td->n; i++)
+    if (TRB_TYPE (td->t[i].trb.control) != TRB_NOOP)
+      return FALSE;
+  ep->ring = td->after;
+  for (unsigned i = 0; i < td->n; i++)
+    post_ioc (r, &td->t[i]);
+  return TRUE;
 }
 
 /* One control TD. Returns TRUE when it was consumed (or the endpoint
@@ -204,6 +225,8 @@ control_td (const EpRef *r, VmmUsbDevice *dev, XhciEndpoint *ep)
 
   if ((got = gather_chain (x, &td)) <= 0)
     goto incomplete;
+  if (noop_td (r, ep, &td))
+    return TRUE;
   if (TRB_TYPE (td.t[0].trb.control) != TRB_SETUP || !(td.t[0].trb.control & TRB_IDT)
       || TRB_LEN (td.t[0].trb.status) != 8 || td.n != 1)
     {
@@ -291,12 +314,8 @@ interrupt_in_td (const EpRef *r, VmmUsbDevice *dev, XhciEndpoint *ep)
       halt (r, td.after.dequeue, CC_TRB_ERROR);
       return TRUE;
     }
-  if (td.n == 1 && TRB_TYPE (td.t[0].trb.control) == TRB_NOOP)
-    {
-      ep->ring = td.after;
-      post_ioc (r, &td.t[0]);
-      return TRUE;
-    }
+  if (noop_td (r, ep, &td))
+    return TRUE;
   bad = check_data (x, &td, td.n);
   if (bad < 0 && TRB_TYPE (td.t[0].trb.control) != TRB_NORMAL)
     bad = 0;
