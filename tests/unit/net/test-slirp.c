@@ -483,6 +483,64 @@ test_hostfwd_tcp (void)
   nic_clear (&nic);
 }
 
+typedef struct {
+  uint16_t dport;
+  const char *payload;
+} UdpMatch;
+
+static gboolean
+is_udp_to_guest (const uint8_t *f, size_t len, gpointer data)
+{
+  UdpMatch *m = data;
+  const uint8_t *ip = f + ETH_HLEN_, *udp;
+  size_t plen = strlen (m->payload);
+
+  if (len < ETH_HLEN_ + IP_HLEN_ + 8 || frames_get16 (f + 12) != 0x0800 || ip[9] != 17)
+    return FALSE;
+  udp = ip + (ip[0] & 15) * 4;
+  return frames_get32 (ip + 16) == frames_ip ("10.0.2.15") && frames_get16 (udp + 2) == m->dport
+         && frames_get16 (udp + 4) == 8 + plen && (size_t) (udp + 8 - f) + plen <= len
+         && memcmp (udp + 8, m->payload, plen) == 0;
+}
+
+/* Several forwards at once, UDP among them: a datagram to the host port
+ * arrives in the guest on the forwarded port. */
+static void
+test_hostfwd_udp (void)
+{
+  Nic nic;
+  uint16_t uport = free_port (SOCK_DGRAM), tport = free_port (SOCK_STREAM);
+  g_autofree char *uspec = g_strdup_printf ("udp:127.0.0.1:%u-:5353", uport);
+  g_autofree char *tspec = g_strdup_printf ("tcp:127.0.0.1:%u-10.0.2.15:80", tport);
+  const char *fwds[] = { tspec, uspec, NULL };
+  VmmNetBackend *be;
+  uint8_t f[128];
+  ArpMatch arp = { .sender_ip = frames_ip ("10.0.2.2"), .op = 2 };
+  UdpMatch m = { .dport = 5353, .payload = "vireo-udp" };
+  g_autoptr (GBytes) reply = NULL, dgram = NULL;
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (uport),
+                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd;
+
+  nic_init (&nic);
+  be = new_backend (fwds, FALSE);
+  vmm_net_backend_set_peer (be, &nic_ops, &nic);
+  send_frame (be, f, frames_arp_request (f, frames_ip ("10.0.2.15"), frames_ip ("10.0.2.2")));
+  reply = wait_frame (&nic, is_arp, &arp);
+  g_assert_nonnull (reply);
+
+  fd = socket (AF_INET, SOCK_DGRAM, 0);
+  g_assert_cmpint (sendto (fd, m.payload, strlen (m.payload), 0, (struct sockaddr *) &sa, sizeof sa),
+                   ==, (ssize_t) strlen (m.payload));
+  dgram = wait_frame (&nic, is_udp_to_guest, &m);
+  g_assert_nonnull (dgram);
+  close (fd);
+
+  vmm_net_backend_set_peer (be, NULL, NULL);
+  vmm_net_backend_free (be);
+  nic_clear (&nic);
+}
+
 static void
 check_busy (int type, const char *proto)
 {
@@ -623,6 +681,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/slirp/rx-backpressure", test_rx_backpressure);
   g_test_add_func ("/net/slirp/tx-bad-sizes", test_tx_bad_sizes);
   g_test_add_func ("/net/slirp/hostfwd-tcp", test_hostfwd_tcp);
+  g_test_add_func ("/net/slirp/hostfwd-udp", test_hostfwd_udp);
   g_test_add_func ("/net/slirp/hostfwd-busy", test_hostfwd_busy);
   g_test_add_func ("/net/slirp/bad-config", test_bad_config);
   g_test_add_func ("/net/slirp/restricted", test_restricted);
