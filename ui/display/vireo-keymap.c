@@ -44,6 +44,9 @@ static const guint16 extended[KEY_MAX + 1] = {
   [KEY_VOLUMEDOWN] = E0 (0x2e),
   [KEY_VOLUMEUP] = E0 (0x30),
   [KEY_POWER] = E0 (0x5e),
+  /* Really e1 1d 45, which spice-client-glib cannot send: the monitor
+   * turns e0 45 (no PC key's code) back into Pause. */
+  [KEY_PAUSE] = E0 (0x45),
   [KEY_KPEQUAL] = 0x59,
   [KEY_KPCOMMA] = 0x7e,
   [KEY_HANGEUL] = 0x72,

@@ -515,7 +515,11 @@ kbd_push_scan_freg (SpiceKbdInstance *sin, uint8_t byte)
   }
   if (spice->kbd_seq[0] == 0xe0) {
     spice->kbd_len = 0;
-    if ((byte & 0x7f) != 0)
+    /* spice-client-glib cannot send e1 sequences: viewers send Pause as
+     * e0 45, a code no PC key uses. */
+    if ((byte & 0x7f) == 0x45)
+      vmm_display_key (spice->display, VMM_DISPLAY_SCANCODE_PAUSE, !(byte & 0x80));
+    else if ((byte & 0x7f) != 0)
       vmm_display_key (spice->display, (uint16_t) (0xe000 | (byte & 0x7f)), !(byte & 0x80));
     return;
   }

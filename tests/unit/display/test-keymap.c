@@ -65,6 +65,7 @@ test_known_keys (void)
     { KC (KEY_LEFTMETA), 0x15b, "left Super" },
     { KC (KEY_RIGHTMETA), 0x15c, "right Super" },
     { KC (KEY_COMPOSE), 0x15d, "Menu" },
+    { KC (KEY_PAUSE), 0x145, "Pause (e0 45 on the SPICE wire)" },
     { KC (KEY_MUTE), 0x120, "Mute" },
     { KC (KEY_VOLUMEDOWN), 0x12e, "Volume Down" },
     { KC (KEY_VOLUMEUP), 0x130, "Volume Up" },

@@ -205,7 +205,7 @@ recorder_has (Recorder *r, int what)
   g_mutex_lock (&r->lock);
   switch (what) {
   case 0:
-    done = r->keys->len >= 6;
+    done = r->keys->len >= 8;
     break;
   case 1:
     done = r->pointer_events > 0 && r->x == 10 && r->y == 20;
@@ -254,6 +254,7 @@ test_input (Fixture *f, gconstpointer data)
     0x1e | 1 << 16, 0x1e,             /* A */
     0xe048 | 1 << 16, 0xe048,         /* Up: an 0xe0-prefixed key */
     0xe01d | 1 << 16, 0xe01d,         /* right Ctrl */
+    VMM_DISPLAY_SCANCODE_PAUSE | 1 << 16, VMM_DISPLAY_SCANCODE_PAUSE,
   };
   SpiceInputsChannel *inputs;
 
@@ -266,6 +267,8 @@ test_input (Fixture *f, gconstpointer data)
   spice_inputs_channel_key_release (inputs, 0x148);
   spice_inputs_channel_key_press (inputs, 0x11d);
   spice_inputs_channel_key_release (inputs, 0x11d);
+  spice_inputs_channel_key_press (inputs, 0x145);
+  spice_inputs_channel_key_release (inputs, 0x145);
   wait_recorder (&f->rec, 0);
   g_mutex_lock (&f->rec.lock);
   g_assert_cmpmem (f->rec.keys->data, f->rec.keys->len * sizeof (uint32_t),
