@@ -15,6 +15,8 @@
 #define ATA_READ_SECTORS_EXT    0x24
 #define ATA_READ_DMA_EXT        0x25
 #define ATA_READ_NATIVE_MAX_EXT 0x27
+#define ATA_READ_LOG_EXT        0x2f
+#define ATA_READ_LOG_DMA_EXT    0x47
 #define ATA_WRITE_SECTORS       0x30
 #define ATA_WRITE_SECTORS_EXT   0x34
 #define ATA_WRITE_DMA_EXT       0x35
@@ -42,7 +44,8 @@
 /* The most a single DATA SET MANAGEMENT command may carry, in 512-byte
  * blocks of 64 ranges (IDENTIFY word 105). */
 #define DSM_MAX_BLOCKS          8
-#define DSM_MAX_RANGE           0xffffu
+
+#define LOG_NCQ_ERROR           0x10
 
 static void
 ata_string (uint16_t *words, unsigned n_words, const char *s)
@@ -175,10 +178,28 @@ lba48 (const uint8_t *f)
          | (uint64_t) f[9] << 32 | (uint64_t) f[10] << 40;
 }
 
+/* Ends the command with an error; a queued one is also recorded for
+ * the NCQ error log, where drivers look for which tag failed. */
+static void
+fail (AhciCmd *cmd, uint8_t status, uint8_t error)
+{
+  AhciDisk *d = &cmd->port->disk;
+
+  if (cmd->ncq)
+    {
+      d->ncq_error = true;
+      d->ncq_tag = (uint8_t) cmd->tag;
+      d->ncq_status = status;
+      d->ncq_err = error;
+      d->ncq_lba = cmd->rtf.lba;
+    }
+  ahci_cmd_finish (cmd, status, error, 0);
+}
+
 static void
 abort_cmd (AhciCmd *cmd)
 {
-  ahci_cmd_finish (cmd, ATA_BAD, ATA_ABRT, 0);
+  fail (cmd, ATA_BAD, ATA_ABRT);
 }
 
 static void
@@ -209,7 +230,7 @@ rw (AhciCmd *cmd, bool write, uint64_t lba, uint64_t count)
   if (lba > port->disk.sectors || count > port->disk.sectors - lba)
     {
       cmd->rtf.lba = lba;
-      ahci_cmd_finish (cmd, ATA_BAD, ATA_IDNF, 0);
+      fail (cmd, ATA_BAD, ATA_IDNF);
       return;
     }
   cmd->bytes = count * 512;
@@ -278,12 +299,61 @@ dsm (AhciCmd *cmd, unsigned blocks)
       if (count != 0 && (lba > port->disk.sectors || count > port->disk.sectors - lba))
         {
           cmd->rtf.lba = lba;
-          ahci_cmd_finish (cmd, ATA_BAD, ATA_IDNF, 0);
+          fail (cmd, ATA_BAD, ATA_IDNF);
           return;
         }
     }
   cmd->bytes = len;
   next_range (cmd);
+}
+
+/* READ LOG (DMA) EXT of page 10h: which queued command failed, and how.
+ * Reading it clears it, as on a drive; with no error recorded the NQ bit
+ * says so. */
+static void
+read_log (AhciCmd *cmd, uint8_t op)
+{
+  AhciDisk *d = &cmd->port->disk;
+  unsigned page = cmd->cfis[4];
+  unsigned count = cmd->cfis[12] | cmd->cfis[13] << 8;
+  uint8_t buf[512] = { 0 };
+  uint8_t sum = 0;
+
+  if (page != LOG_NCQ_ERROR || count != 1 || (cmd->cfis[5] | cmd->cfis[9]) != 0)
+    {
+      abort_cmd (cmd);
+      return;
+    }
+  if (d->ncq_error)
+    {
+      buf[0] = d->ncq_tag;
+      buf[2] = d->ncq_status;
+      buf[3] = d->ncq_err;
+      buf[4] = (uint8_t) d->ncq_lba;
+      buf[5] = (uint8_t) (d->ncq_lba >> 8);
+      buf[6] = (uint8_t) (d->ncq_lba >> 16);
+      buf[7] = 0x40;
+      buf[8] = (uint8_t) (d->ncq_lba >> 24);
+      buf[9] = (uint8_t) (d->ncq_lba >> 32);
+      buf[10] = (uint8_t) (d->ncq_lba >> 40);
+      d->ncq_error = false;
+    }
+  else
+    buf[0] = 0x80;
+  for (unsigned i = 0; i < 511; i++)
+    sum = (uint8_t) (sum + buf[i]);
+  buf[511] = (uint8_t) -sum;
+  if (op == ATA_READ_LOG_DMA_EXT)
+    {
+      int64_t n = ahci_cmd_to_guest (cmd, buf, sizeof buf);
+
+      if (n < 0)
+        abort_cmd (cmd);
+      else
+        ahci_cmd_finish (cmd, ATA_GOOD, 0, (uint32_t) n);
+    }
+  else
+    pio_in (cmd, buf, sizeof buf);
 }
 
 static void
@@ -449,7 +519,7 @@ ahci_ata_execute (AhciCmd *cmd)
         if (lba > port->disk.sectors || n > port->disk.sectors - lba)
           {
             cmd->rtf.lba = lba;
-            ahci_cmd_finish (cmd, ATA_BAD, ATA_IDNF, 0);
+            fail (cmd, ATA_BAD, ATA_IDNF);
           }
         else
           ahci_cmd_finish (cmd, ATA_GOOD, 0, 0);
@@ -465,6 +535,10 @@ ahci_ata_execute (AhciCmd *cmd)
       return;
     case ATA_DSM:
       dsm (cmd, f[12] | f[13] << 8);
+      return;
+    case ATA_READ_LOG_EXT:
+    case ATA_READ_LOG_DMA_EXT:
+      read_log (cmd, op);
       return;
     case ATA_INIT_PARAMS:
     case ATA_SET_MULTIPLE:
@@ -492,8 +566,7 @@ ahci_ata_io_done (AhciCmd *cmd, int result)
       g_debug ("ahci: port %u: I/O at %" G_GUINT64_FORMAT " failed: %s", cmd->port->index,
                cmd->req.offset, g_strerror (-result));
       cmd->rtf.lba = cmd->req.offset / 512;
-      ahci_cmd_finish (cmd, ATA_BAD | ATA_DF, cmd->req.op == VMM_BLOCK_OP_READ ? ATA_UNC
-                                                                              : ATA_ABRT, 0);
+      fail (cmd, ATA_BAD | ATA_DF, cmd->req.op == VMM_BLOCK_OP_READ ? ATA_UNC : ATA_ABRT);
       return;
     }
   if (cmd->req.op == VMM_BLOCK_OP_WRITE && cmd->flush_after)

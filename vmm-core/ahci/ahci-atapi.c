@@ -21,8 +21,11 @@
 #define SCSI_READ_TOC           0x43
 #define SCSI_GET_CONFIGURATION  0x46
 #define SCSI_GET_EVENT_STATUS   0x4a
+#define SCSI_READ_DISC_INFO     0x51
+#define SCSI_READ_TRACK_INFO    0x52
 #define SCSI_MODE_SENSE_10      0x5a
 #define SCSI_READ_12            0xa8
+#define SCSI_READ_DVD_STRUCTURE 0xad
 #define SCSI_SET_CD_SPEED       0xbb
 #define SCSI_MECHANISM_STATUS   0xbd
 
@@ -349,6 +352,83 @@ get_event_status (AhciCmd *cmd)
   data_in (cmd, buf, len, get_be16 (cdb + 7));
 }
 
+/* One closed session with one data track: what a pressed disc or a
+ * finished ISO is. */
+static void
+read_disc_info (AhciCmd *cmd)
+{
+  uint8_t buf[34] = { 0 };
+
+  if ((cmd->acmd[1] & 7) != 0)
+    {
+      check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x24, 0);
+      return;
+    }
+  put_be16 (buf, sizeof buf - 2);
+  buf[2] = 0x0e;              /* last session complete, disc complete */
+  buf[3] = 1;                 /* first track */
+  buf[4] = 1;                 /* sessions */
+  buf[5] = 1;                 /* first and last track of the last session */
+  buf[6] = 1;
+  put_be32 (buf + 16, 0xffffffffu);   /* no next session */
+  put_be32 (buf + 20, 0xffffffffu);
+  data_in (cmd, buf, sizeof buf, get_be16 (cmd->acmd + 7));
+}
+
+static void
+read_track_info (AhciCmd *cmd)
+{
+  const uint8_t *cdb = cmd->acmd;
+  unsigned type = cdb[1] & 3;
+  uint32_t addr = get_be32 (cdb + 2);
+  uint64_t n = sectors (cmd->port);
+  uint8_t buf[36] = { 0 };
+
+  /* Track 1 by number, session 1, or an LBA inside the track. */
+  if ((type == 0 && addr >= n) || (type != 0 && addr != 1) || type == 3)
+    {
+      check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x24, 0);
+      return;
+    }
+  put_be16 (buf, sizeof buf - 2);
+  buf[2] = 1;                 /* track */
+  buf[3] = 1;                 /* session */
+  buf[5] = 0x04;              /* data track, recorded uninterrupted */
+  buf[6] = 0x01;              /* mode 1 */
+  put_be32 (buf + 24, (uint32_t) MIN (n, 0xffffffffull));
+  data_in (cmd, buf, sizeof buf, get_be16 (cdb + 7));
+}
+
+/* Format 0, the physical format of a single-layer DVD-ROM: what DVD
+ * drivers read before anything else. */
+static void
+read_dvd_structure (AhciCmd *cmd)
+{
+  const uint8_t *cdb = cmd->acmd;
+  uint64_t n = sectors (cmd->port);
+  g_autofree uint8_t *buf = NULL;
+  const size_t len = 4 + 2048;
+
+  if (cdb[7] != 0x00 || cdb[6] != 0)
+    {
+      check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x24, 0);
+      return;
+    }
+  if (n <= CD_MAX_SECTORS)
+    {
+      check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x30, 0x02);
+      return;
+    }
+  buf = g_malloc0 (len);
+  put_be16 (buf, (uint32_t) len - 2);
+  buf[4] = 0x01;              /* DVD-ROM, version 1 */
+  buf[5] = 0x0f;              /* 120 mm, no maximum rate given */
+  buf[6] = 0x01;              /* one layer, embossed */
+  put_be32 (buf + 8, 0x30000);
+  put_be32 (buf + 12, (uint32_t) MIN (0x30000 + n - 1, 0xffffffull));
+  data_in (cmd, buf, len, get_be16 (cdb + 8));
+}
+
 static void
 read_sectors (AhciCmd *cmd, uint64_t lba, uint64_t count)
 {
@@ -491,6 +571,15 @@ ahci_atapi_execute (AhciCmd *cmd)
       return;
     case SCSI_GET_EVENT_STATUS:
       get_event_status (cmd);
+      return;
+    case SCSI_READ_DISC_INFO:
+      read_disc_info (cmd);
+      return;
+    case SCSI_READ_TRACK_INFO:
+      read_track_info (cmd);
+      return;
+    case SCSI_READ_DVD_STRUCTURE:
+      read_dvd_structure (cmd);
       return;
     case SCSI_START_STOP:
       if (cdb[4] & 0x02)

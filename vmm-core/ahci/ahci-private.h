@@ -71,6 +71,10 @@ typedef struct {
   bool     write_cache;
   uint8_t  udma_mode;           /* selected by SET FEATURES, 0xff: none */
   bool     trim;                /* DATA SET MANAGEMENT offered */
+  /* The last failed queued command, for the NCQ error log (page 10h). */
+  bool     ncq_error;
+  uint8_t  ncq_tag, ncq_status, ncq_err;
+  uint64_t ncq_lba;
 } AhciDisk;
 
 typedef struct {

@@ -294,6 +294,32 @@ rw_round_trip (VmmImageFormat fmt, VmmBlockEngineKind engine)
   g_assert_cmphex (res.tfd & 1, ==, 0);
   g_assert_true (memcmp (ram + BUF_B, ram + BUF_A, 8192) == 0);
 
+  /* A queued read past the end fails; the NCQ error log names its tag,
+   * once. */
+  atd_fis (&cmd, 0x60, DISK_SIZE / 512, 12 << 3, 16);
+  atd_run (atd, 0, 12, &cmd, &res);
+  g_assert_true (res.is & IS_TFES);
+  g_assert_cmphex (res.tfd & 1, ==, 1);
+  g_assert_cmpuint (res.sact, ==, 0);
+  {
+    uint8_t sum = 0;
+
+    rprd[0] = (AtdPrd) { BUF_B, 512 };
+    atd_fis (&cmd, 0x2f, 0x10, 1, 0);
+    atd_run (atd, 0, 0, &cmd, &res);
+    g_assert_cmphex (res.tfd, ==, 0x50);
+    g_assert_cmpuint (ram[BUF_B], ==, 12);
+    g_assert_cmphex (ram[BUF_B + 3], ==, 0x10);   /* IDNF */
+    for (unsigned i = 0; i < 512; i++)
+      sum = (uint8_t) (sum + ram[BUF_B + i]);
+    g_assert_cmpuint (sum, ==, 0);
+    atd_run (atd, 0, 0, &cmd, &res);
+    g_assert_cmphex (ram[BUF_B], ==, 0x80);       /* nothing queued failed */
+    atd_fis (&cmd, 0x2f, 0x30, 1, 0);             /* a page we lack */
+    atd_run (atd, 0, 0, &cmd, &res);
+    g_assert_cmphex (res.tfd, ==, 0x0451);
+  }
+
   /* PIO READ SECTORS answers with a PIO Setup FIS too. */
   memset (ram + BUF_B, 0, 512);
   rprd[0] = (AtdPrd) { BUF_B, 512 };
@@ -667,6 +693,39 @@ test_atapi (void)
     g_assert_cmpuint (packet (atd, tur, 0, &res), ==, 0);
     g_assert_cmpuint (packet (atd, rc, 8, &res), ==, 0);
     g_assert_cmpuint (be32 (d), >, last);
+    last = be32 (d);
+    {
+      /* 600 sectors make a CD: no DVD structure; disc and track info. */
+      uint8_t dvd[12] = { 0xad, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x04 };
+      uint8_t di[12] = { 0x51, 0, 0, 0, 0, 0, 0, 0, 34 };
+      uint8_t ti[12] = { 0x52, 1, 0, 0, 0, 1, 0, 0, 36 };
+
+      g_assert_cmpuint (packet (atd, dvd, 2052, &res), ==, 5);
+      expect_sense (atd, 5, 0x30);
+      g_assert_cmpuint (packet (atd, di, 34, &res), ==, 0);
+      g_assert_cmpuint (d[2] & 3, ==, 2);
+      g_assert_cmpuint (packet (atd, ti, 36, &res), ==, 0);
+      g_assert_cmpuint (be32 (d + 24), ==, last + 1);
+      ti[5] = 2;
+      g_assert_cmpuint (packet (atd, ti, 36, &res), ==, 5);
+    }
+    {
+      /* A sparse image larger than a CD is a DVD. */
+      g_autofree char *big = g_build_filename (dir, "dvd.iso", NULL);
+      uint8_t dvd[12] = { 0xad, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x04 };
+      uint8_t gc[12] = { 0x46, 0, 0, 0, 0, 0, 0, 0, 200 };
+
+      g_assert_true (vmm_image_create_raw (big, 2048ull * 400000, &error));
+      g_assert_true (vmm_ahci_change_media (atd_pci (atd), 1,
+                                            open_image (big, VMM_IMAGE_FORMAT_RAW, true), &error));
+      g_assert_cmpuint (packet (atd, tur, 0, &res), ==, 6);
+      g_assert_cmpuint (packet (atd, gc, 200, &res), ==, 0);
+      g_assert_cmphex (d[6] << 8 | d[7], ==, 0x0010);  /* DVD-ROM profile */
+      g_assert_cmpuint (packet (atd, dvd, 2052, &res), ==, 0);
+      g_assert_cmpuint (res.prdbc, ==, 2052);
+      g_assert_cmphex (d[4], ==, 0x01);
+      g_assert_cmphex (be32 (d + 12), ==, 0x30000 + 400000 - 1);
+    }
     /* A port without a CD-ROM has no media to change. */
     g_assert_false (vmm_ahci_change_media (atd_pci (atd), 0, NULL, &error));
     g_assert_nonnull (error);
