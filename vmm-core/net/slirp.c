@@ -589,18 +589,17 @@ slirp_be_send (VmmNetBackend *be, const struct iovec *iov, unsigned n)
 
   if (vmm_ioloop_is_current (s->loop))
     {
-      /* On the loop: straight in. The refill that slirp's new state needs
-       * waits for the end of the NIC's batch (a wake-up queued once). */
-      const uint8_t *data = iov[0].iov_base;
+      /* On the loop: straight in, from a copy. The frame may lie in
+       * guest memory that the guest can change while slirp parses it,
+       * and slirp reads some frames (ARP, NC-SI) in place. The refill
+       * that slirp's new state needs waits for the end of the NIC's batch
+       * (a wake-up queued once). */
+      const uint8_t *data = s->flat;
 
-      if (n != 1)
+      for (unsigned i = 0; i < n; i++)
         {
-          for (unsigned i = 0; i < n; i++)
-            {
-              memcpy (s->flat + off, iov[i].iov_base, iov[i].iov_len);
-              off += iov[i].iov_len;
-            }
-          data = s->flat;
+          memcpy (s->flat + off, iov[i].iov_base, iov[i].iov_len);
+          off += iov[i].iov_len;
         }
       slirp_input (s->slirp, data, (int) len);
       if (!s->round_owed)
