@@ -386,6 +386,28 @@ set_report (VmmUsbHid *hid, const VmmUsbSetup *s, const uint8_t *data, unsigned 
   return 0;
 }
 
+/* GET_REPORT: an input report's current state, or the LED output report. */
+static int
+get_report (VmmUsbHid *hid, const VmmUsbSetup *s, uint8_t *out)
+{
+  unsigned type = s->wValue >> 8, id = s->wValue & 0xff;
+  gboolean with_id = hid->keyboard && hid->protocol != 0;
+  Report r;
+
+  if (s->wIndex != 0 || (with_id ? id < 1 || id > KIND_SYSTEM : id != 0))
+    return -EPIPE;
+  if (type == 2 && hid->keyboard && (id == 0 || id == KIND_KEYS))
+    {
+      out[0] = KIND_KEYS;
+      out[with_id ? 1 : 0] = (uint8_t) hid->leds;
+      return with_id ? 2 : 1;
+    }
+  if (type != 1)
+    return -EPIPE;
+  current_report (hid, hid->keyboard ? MAX (id, 1u) : KIND_TABLET, &r);
+  return (int) format (hid, &r, out);
+}
+
 static int
 hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned len)
 {
@@ -398,6 +420,9 @@ hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned le
   uint16_t req = (uint16_t) (s->bmRequestType << 8 | s->bRequest);
 
   g_mutex_lock (&hid->lock);
+  /* Class requests go to our one interface. */
+  if ((s->bmRequestType & 0x60) == 0x20 && s->wIndex != 0)
+    req = 0xffff;
   switch (req)
     {
     case 0x8000 | VMM_USB_REQ_GET_DESCRIPTOR:
@@ -439,16 +464,8 @@ hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned le
       n = s->wIndex == 0 && s->wValue == 0 ? 0 : -EPIPE;
       break;
     case 0xa100 | HID_GET_REPORT:
-      {
-        unsigned id = s->wValue & 0xff;
-        Report r;
-        if ((s->wValue >> 8) != 1 || (hid->keyboard ? (id > KIND_SYSTEM || (id == 0 && hid->protocol != 0))
-                                                    : id != 0))
-          break;
-        current_report (hid, hid->keyboard ? MAX (id, 1u) : KIND_TABLET, &r);
-        n = (int) format (hid, &r, out);
-        break;
-      }
+      n = get_report (hid, s, out);
+      break;
     case 0xa100 | HID_GET_IDLE:
       out[0] = hid->idle;
       n = 1;

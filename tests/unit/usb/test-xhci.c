@@ -681,6 +681,133 @@ test_bad_rings (Fixture *f, gconstpointer data)
   g_assert_cmphex (xtd_op_read (f->xtd, 4) & 0x5, ==, 0x5);
 }
 
+
+/* Linux's enumeration: Address Device with BSR (the slot stays at the
+ * default address), a 64-byte GET_DESCRIPTOR, another port reset with a
+ * Reset Device the controller refuses in the default state, then the real
+ * Address Device. */
+static void
+test_block_set_address (Fixture *f, gconstpointer data)
+{
+  unsigned slot = 0, actual;
+  uint64_t in, out;
+  uint32_t *c, *o;
+  uint8_t buf[64];
+  XtdRing ep0;
+
+  xtd_port_reset (f->xtd, 2);
+  g_assert_cmpuint (xtd_command (f->xtd, 0, 9u << 10, &slot), ==, CC_SUCCESS);
+  out = xtd_alloc (f->xtd, 1024, 64);
+  vmm_le_put (xtd_ptr (f->xtd, xtd_dcbaa (f->xtd) + 8ULL * slot), 8, out);
+  ep0 = xtd_ring_new (f->xtd, 16);
+  *xtd_ep0_ring (f->xtd, slot) = ep0;
+  in = xtd_alloc (f->xtd, 33 * 32, 64);
+  c = xtd_ptr (f->xtd, in);
+  o = xtd_ptr (f->xtd, out);
+  c[1] = GUINT32_TO_LE (3);
+  c[8] = GUINT32_TO_LE ((1u << 27) | (1u << 20));
+  c[9] = GUINT32_TO_LE (2u << 16);
+  c[16 + 1] = GUINT32_TO_LE ((64u << 16) | (4u << 3) | (3u << 1));
+  c[16 + 2] = GUINT32_TO_LE ((uint32_t) ep0.base | 1);
+  g_assert_cmpuint (xtd_command (f->xtd, in, (11u << 10) | (1u << 9) | (slot << 24), NULL), ==, CC_SUCCESS);
+  g_assert_cmpuint (GUINT32_FROM_LE (o[3]) >> 27, ==, 1);              /* default */
+  g_assert_cmpuint (GUINT32_FROM_LE (o[3]) & 0xff, ==, 0);             /* address 0 */
+  g_assert_cmpuint (xtd_control (f->xtd, slot, 0x80, 6, 0x0100, 0, 64, buf, &actual), ==, CC_SUCCESS);
+  g_assert_cmpuint (actual, ==, 18);
+  xtd_port_reset (f->xtd, 2);
+  g_assert_cmpuint (xtd_command (f->xtd, 0, (17u << 10) | (slot << 24), NULL), ==, CC_CONTEXT_STATE);
+  /* BSR again from the default state is refused; without it, addressed. */
+  g_assert_cmpuint (xtd_command (f->xtd, in, (11u << 10) | (1u << 9) | (slot << 24), NULL), ==, CC_CONTEXT_STATE);
+  ep0 = *xtd_ep0_ring (f->xtd, slot);
+  c[16 + 2] = GUINT32_TO_LE ((uint32_t) (ep0.base + 16ULL * ep0.enq) | (ep0.pcs ? 1 : 0));
+  g_assert_cmpuint (xtd_command (f->xtd, in, (11u << 10) | (slot << 24), NULL), ==, CC_SUCCESS);
+  g_assert_cmpuint (GUINT32_FROM_LE (o[3]) >> 27, ==, 2);
+  g_assert_cmpuint (xtd_control (f->xtd, slot, 0x80, 6, 0x0100, 0, 18, buf, &actual), ==, CC_SUCCESS);
+  g_assert_cmpuint (buf[1], ==, 1);
+}
+
+/* Data stages the way other drivers write them: split over chained
+ * Normal TRBs with an Event Data TRB at the end, and OUT data as
+ * immediate data. */
+static void
+test_data_stage_forms (Fixture *f, gconstpointer data)
+{
+  uint8_t desc[256];
+  unsigned dlen, slot = enumerate (f, 2, desc, &dlen);
+  XtdRing *r = xtd_ep0_ring (f->xtd, slot);
+  uint64_t get_cfg = 0x80 | (6ULL << 8) | (0x0200ULL << 16) | (34ULL << 48);
+  uint64_t a = xtd_alloc (f->xtd, 10, 8), b = xtd_alloc (f->xtd, 24, 8), ed;
+  uint64_t set_leds = 0x21 | (9ULL << 8) | (0x0201ULL << 16) | (2ULL << 48);
+  uint8_t *pa = xtd_ptr (f->xtd, a), *pb = xtd_ptr (f->xtd, b);
+  XtdTrb ev;
+
+  xtd_ring_put (f->xtd, r, get_cfg, 8, (2u << 10) | (1u << 6) | (3u << 16));
+  xtd_ring_put (f->xtd, r, a, 10, (3u << 10) | (1u << 16) | (1u << 4));
+  xtd_ring_put (f->xtd, r, b, 24, (1u << 10) | (1u << 4));
+  ed = xtd_ring_put (f->xtd, r, 0xfeedf00d, 0, (7u << 10) | (1u << 5));
+  xtd_ring_put (f->xtd, r, 0, 0, (4u << 10) | (1u << 5));
+  xtd_doorbell (f->xtd, slot, 1);
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmphex (ev.param, ==, 0xfeedf00d);
+  g_assert_true (ev.control & (1u << 2));                          /* ED */
+  g_assert_cmpuint (XTD_CC (&ev), ==, CC_SUCCESS);
+  g_assert_cmpuint (ev.status & 0xffffff, ==, 34);
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmphex (ev.param, ==, ed + 16);
+  g_assert_cmpuint (pa[0], ==, 9);
+  g_assert_cmpuint (pa[1], ==, 2);
+  g_assert_cmpuint (pb[0], ==, 4);                                 /* byte 10: interface type */
+  g_assert_cmpuint (pb[24 - 1], ==, 4);                            /* endpoint bInterval */
+
+  xtd_ring_put (f->xtd, r, set_leds, 8, (2u << 10) | (1u << 6) | (2u << 16));
+  xtd_ring_put (f->xtd, r, 0x0401, 2, (3u << 10) | (1u << 6));
+  xtd_ring_put (f->xtd, r, 0, 0, (4u << 10) | (1u << 5) | (1u << 16));
+  xtd_doorbell (f->xtd, slot, 1);
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (XTD_CC (&ev), ==, CC_SUCCESS);
+  g_assert_cmpuint (f->leds, ==, VMM_USB_LED_SCROLL_LOCK);
+  {
+    uint8_t rep[4];
+    unsigned n;
+    g_assert_cmpuint (xtd_control (f->xtd, slot, 0xa1, 1, 0x0201, 0, 4, rep, &n), ==, CC_SUCCESS);
+    g_assert_cmpuint (n, ==, 2);
+    g_assert_cmpuint (rep[1], ==, VMM_USB_LED_SCROLL_LOCK);
+    /* Class requests to another interface stall. */
+    g_assert_cmpuint (xtd_control (f->xtd, slot, 0xa1, 1, 0x0101, 1, 4, rep, &n), ==, CC_STALL);
+  }
+}
+
+/* Root port details: USB 3 ports are empty and stay so; the link can be
+ * suspended and resumed with a Port Link State Change. */
+static void
+test_ports (Fixture *f, gconstpointer data)
+{
+  uint64_t usb3 = 0x400 + 0x10ULL * VMM_XHCI_USB2_PORTS;
+  uint32_t sc;
+  XtdTrb ev;
+
+  sc = xtd_op_read (f->xtd, usb3);
+  g_assert_cmpuint ((sc >> 5) & 0xf, ==, 5);                       /* RxDetect */
+  xtd_op_write (f->xtd, usb3, (1u << 9) | (1u << 31));            /* warm reset */
+  xtd_op_write (f->xtd, usb3, (1u << 9) | (1u << 4));
+  g_assert_false (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (xtd_op_read (f->xtd, usb3) & 3, ==, 0);
+
+  xtd_port_reset (f->xtd, 1);
+  xtd_op_write (f->xtd, 0x400, (1u << 9) | (1u << 16) | (3u << 5));   /* U3 */
+  g_assert_cmpuint ((xtd_op_read (f->xtd, 0x400) >> 5) & 0xf, ==, 3);
+  g_assert_false (xtd_event (f->xtd, &ev));
+  xtd_op_write (f->xtd, 0x400, (1u << 9) | (1u << 16));               /* U0 */
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (XTD_TYPE (&ev), ==, 34);
+  sc = xtd_op_read (f->xtd, 0x400);
+  g_assert_cmpuint ((sc >> 5) & 0xf, ==, 0);
+  g_assert_true (sc & (1u << 22));                                  /* PLC */
+  /* Writing PED disables the port; the device is then unreachable. */
+  xtd_op_write (f->xtd, 0x400, (1u << 9) | 2);
+  g_assert_cmpuint (xtd_op_read (f->xtd, 0x400) & 3, ==, 1);
+}
+
 static void
 test_interrupts (Fixture *f, gconstpointer data)
 {
@@ -709,6 +836,23 @@ test_interrupts (Fixture *f, gconstpointer data)
   xtd_command (f->xtd, 0, 23u << 10, NULL);
   g_assert_cmpint (xtd_msi_count (f->xtd), ==, 1);
   g_assert_cmpint (xtd_intx (f->xtd), ==, 0);
+
+  /* While the handler is busy (EHB set), new events send no interrupt;
+   * when it clears EHB with events still pending, one more comes. */
+  {
+    XtdRing *cmd = xtd_cmd_ring (f->xtd);
+    xtd_ring_put (f->xtd, cmd, 0, 0, 23u << 10);
+    xtd_doorbell (f->xtd, 0, 0);
+    g_assert_cmpint (xtd_msi_count (f->xtd), ==, 2);
+    xtd_ring_put (f->xtd, cmd, 0, 0, 23u << 10);
+    xtd_doorbell (f->xtd, 0, 0);
+    g_assert_cmpint (xtd_msi_count (f->xtd), ==, 2);
+    g_assert_true (xtd_event (f->xtd, &ev));        /* acknowledges one */
+    g_assert_cmpint (xtd_msi_count (f->xtd), ==, 3);
+    g_assert_true (xtd_event (f->xtd, &ev));
+    g_assert_cmpint (xtd_msi_count (f->xtd), ==, 3);
+    g_assert_false (xtd_event (f->xtd, &ev));
+  }
 }
 
 int
@@ -727,5 +871,8 @@ main (int argc, char **argv)
   ADD ("ring-without-link", test_ring_without_link);
   ADD ("bad-rings", test_bad_rings);
   ADD ("interrupts", test_interrupts);
+  ADD ("block-set-address", test_block_set_address);
+  ADD ("data-stage-forms", test_data_stage_forms);
+  ADD ("ports", test_ports);
   return g_test_run ();
 }
