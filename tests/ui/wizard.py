@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """ui test of the New Machine wizard and the Properties dialog, driven by
-keyboard as a user would: create a machine from a Linux kernel and one
+keyboard as a user would: create a machine from a Linux kernel, one
 from an installation ISO (made here with xorriso, recognised by libosinfo
-as Debian 11), check that they are in the library, that their profiles
+as Debian 11) and one from a disk image with its OS searched for by name;
+check that they are in the library, that their profiles
 validate with virt-xml-validate, that the app restarted loads them back
 identical, and that renaming through Properties is saved. Every wizard
 page and the Properties dialog are screenshotted.
@@ -111,6 +112,9 @@ def make_files():
                "-b", "boot.img", "-no-emul-boot", "-boot-load-size", "4",
                "-o", iso, os.path.join(tmp, "iso")])
     check(r.returncode == 0, f"xorriso failed: {r.stderr}")
+    with open(os.path.join(tmp, "server.img"), "wb") as f:
+        f.truncate(64 * 1024 * 1024)
+    state["image"] = os.path.join(tmp, "server.img")
     state["kernel"] = os.path.join(tmp, "bzImage")
     state["initrd"] = os.path.join(tmp, "initrd.img")
     state["iso"] = iso
@@ -204,6 +208,34 @@ def escape_cancels():
     check(listed == state["machines"], f"cancelling added a machine: {listed}")
 
 
+def disk_image_machine():
+    w = open_wizard()
+    # Alt+D picks "Existing disk image"; its OS is searched for by name.
+    s.key(w, "alt+d")
+    type_text(w, state["image"])
+    s.key(w, "Return")
+    time.sleep(1)
+    type_text(w, "debian 10")
+    time.sleep(1)
+    s.screenshot("wizard-2-os-search")
+    s.key(w, "Return")
+    time.sleep(1)
+    s.screenshot("wizard-3-resources-disk-image")
+    s.key(w, "alt+Right")
+    time.sleep(1)
+    s.key(w, "Return")
+    uuid, name = created()
+    check(name == "Debian 10", f"the machine is named {name!r}")
+    xml = open(profile_file(uuid)).read()
+    for want in ("http://debian.org/debian/10", f"<source file=\"{state['image']}\"/>", "type=\"raw\""):
+        check(want in xml, f"{want} missing from the profile:\n{xml}")
+    images = os.path.join(s.env["XDG_DATA_HOME"], "vireo", "images")
+    made = [f for f in os.listdir(images) if f.startswith(uuid)] if os.path.isdir(images) else []
+    check(not made, f"a disk was made for a machine with its own disk image: {made}")
+    validate(uuid)
+    state["machines"][uuid] = name
+
+
 def in_library():
     listed = machines()
     check(listed == state["machines"], f"the library has {listed}, expected {state['machines']}")
@@ -275,7 +307,8 @@ try:
     start()
     if tap.step("a machine from a Linux kernel, through every wizard page", kernel_machine):
         tap.step("a machine from an installation ISO, its OS detected", iso_machine)
-        tap.step("both machines are in the library", in_library)
+        tap.step("a machine from a disk image, its OS searched for", disk_image_machine)
+        tap.step("the machines are in the library", in_library)
         tap.step("Escape cancels the wizard and adds nothing", escape_cancels)
         tap.step("the app restarted loads them back identical", restart_identical)
         tap.step("renaming through Properties is saved", rename)
