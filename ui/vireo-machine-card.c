@@ -152,8 +152,9 @@ update_thumbnail (VireoMachineCard *self)
 }
 
 /* The menu names the machine's UUID in the one item that is the
- * window's action directly (Properties, which stays hidden until the
- * window has it), so it is made per machine. */
+ * window's action directly (Properties, hidden where the window has no
+ * such action, as in a window without dialogs), so it is made per
+ * machine. */
 static void
 update_menu (VireoMachineCard *self)
 {

@@ -15,6 +15,8 @@
 
 #include <glib/gi18n.h>
 
+#include "dialogs/vireo-machine-properties-dialog.h"
+#include "dialogs/vireo-new-machine-dialog.h"
 #include "vireo-application.h"
 #include "vireo-console-page.h"
 #include "vireo-library-view.h"
@@ -530,6 +532,49 @@ machine_delete_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Creating and editing ---------------------------------------------------- */
+
+static void
+on_machine_created_cb (VireoWindow           *self,
+                       VireoMachine          *machine,
+                       VireoNewMachineDialog *dialog)
+{
+  const char *uuid = vireo_machine_get_uuid (machine);
+
+  /* As the user expects after Create: there it is, running. */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.machine-open", "s", uuid);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.machine-start", "s", uuid);
+}
+
+static void
+new_machine_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  VireoWindow *self = VIREO_WINDOW (widget);
+  VireoNewMachineDialog *dialog;
+
+  if (self->library == NULL)
+    return;
+
+  dialog = vireo_new_machine_dialog_new (GTK_WINDOW (self), self->library);
+  g_signal_connect_object (dialog, "machine-created", G_CALLBACK (on_machine_created_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+machine_properties_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *param)
+{
+  VireoWindow *self = VIREO_WINDOW (widget);
+  VireoMachine *machine = find_machine (self, param);
+
+  if (machine != NULL)
+    gtk_window_present (GTK_WINDOW (vireo_machine_properties_dialog_new (GTK_WINDOW (self), machine)));
+}
+
 /* Closing with machines running ------------------------------------------- */
 
 static void
@@ -800,12 +845,15 @@ vireo_window_class_init (VireoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.machine-shut-down", "s", machine_operate_action);
   gtk_widget_class_install_action (widget_class, "win.machine-force-off", "s", machine_force_off_action);
   gtk_widget_class_install_action (widget_class, "win.machine-delete", "s", machine_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.machine-properties", "s", machine_properties_action);
+  gtk_widget_class_install_action (widget_class, "win.new-machine", NULL, new_machine_action);
   gtk_widget_class_install_action (widget_class, "win.test-dump", "s", test_dump_action);
   gtk_widget_class_install_action (widget_class, "win.test-respond", "(sb)", test_respond_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-machine", NULL);
 }
 
 static void

@@ -167,6 +167,21 @@ def console_page():
     s.wait_dump(lambda d: d.get("page") == ["library"], "the library again")
 
 
+def dialogs_open():
+    # Ctrl+N is the New Machine button's shortcut.
+    s.key(state["win"], "ctrl+n")
+    w = s.wait_window("^New Machine$", proc=state["proc"])
+    s.key(w, "Escape")
+    s.wait_no_window("^New Machine$")
+    # Properties, as the card's menu item activates it.
+    s.window_action("win.machine-properties", gvariant_string(DEBIAN))
+    w = s.wait_window("^Properties$", proc=state["proc"])
+    s.key(w, "Escape")
+    s.wait_no_window("^Properties$")
+    d = s.dump()
+    check(len(names(d)) == 3, f"opening and cancelling the dialogs changed the library: {names(d)}")
+
+
 def delete_machine():
     s.window_action("win.machine-delete", gvariant_string(WINDOWS))
     s.wait_dump(lambda d: d.get("dialog") == ["Delete “Windows Desktop”?"], "the delete confirmation")
@@ -278,6 +293,7 @@ try:
         tap.step("a machine whose kernel is not a kernel shows an error toast",
                  toast_after_start(BUILD, ["Build Box", "could not start"]))
         tap.step("a machine opens its console page and goes back", console_page)
+        tap.step("the New Machine wizard (Ctrl+N) and Properties open from the window", dialogs_open)
         tap.step("Delete asks, then removes the profile (and the disk when asked)", delete_machine)
         if os.path.exists("/dev/kvm"):
             if tap.step("a machine runs, pauses, resumes and shuts down", run_machine):
