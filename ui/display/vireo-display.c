@@ -719,13 +719,46 @@ on_open_fd_cb (SpiceChannel *channel,
   spice_channel_open_fd (channel, fd);
 }
 
+typedef struct {
+  VireoDisplay *self;
+  gpointer      session;      /* compared only: the session that closed */
+} ClosedSession;
+
+static void
+closed_session_free (gpointer data)
+{
+  ClosedSession *closed = data;
+
+  g_object_unref (closed->self);
+  g_free (closed);
+}
+
+static gboolean
+on_disconnect_idle_cb (gpointer user_data)
+{
+  ClosedSession *closed = user_data;
+
+  /* Not a newer session the owner connected in the meantime. */
+  if (closed->self->session == closed->session)
+    vireo_display_disconnect (closed->self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server went away: let go of the session, but not from inside the
+ * main channel's own signal. */
 static void
 on_main_channel_event_cb (SpiceChannel      *channel,
                           SpiceChannelEvent  event,
                           VireoDisplay      *self)
 {
-  if (event == SPICE_CHANNEL_CLOSED || event >= SPICE_CHANNEL_ERROR_CONNECT)
-    vireo_display_disconnect (self);
+  ClosedSession *closed;
+
+  if (event != SPICE_CHANNEL_CLOSED && event < SPICE_CHANNEL_ERROR_CONNECT)
+    return;
+  closed = g_new0 (ClosedSession, 1);
+  closed->self = g_object_ref (self);
+  closed->session = self->session;
+  g_idle_add_full (G_PRIORITY_DEFAULT, on_disconnect_idle_cb, closed, closed_session_free);
 }
 
 static void

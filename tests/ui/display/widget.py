@@ -164,12 +164,32 @@ def main():
         check("key 30 1" not in rest, f"the guest got a key after Ctrl+Alt: {rest}")
         check("key 1d 0" in rest, f"Ctrl was not released in the guest: {rest}")
 
+    def keeps_aspect_and_asks_for_size():
+        # Wider than the guest: the widget asks the guest for its new size,
+        # and until the guest changes mode shows the frame 1:1 in the
+        # middle with black bars, not stretched.
+        host, win = state["host"], state["win"]
+        session.run(["xdotool", "windowsize", win, str(WIDTH + 320), str(HEIGHT)])
+        host.expect(f"size {WIDTH + 320} {HEIGHT}")
+        time.sleep(1.0)
+        ox, oy = state["origin"]
+        session.screenshot("display-widget-wide")
+        bad, first = compare(session, "display-widget-wide", expect, (ox + 160, oy))
+        check(bad == 0, f"{bad} pixels of the centred frame differ; first at {first}")
+        png = os.path.join(session.shots_dir, "display-widget-wide.png")
+        r = subprocess.run(["convert", png, "-crop", f"150x{HEIGHT}+{ox + 5}+{oy}", "-format",
+                            "%[fx:maxima]", "info:"], capture_output=True, text=True)
+        check(r.returncode == 0 and float(r.stdout.strip() or 1) == 0.0,
+              f"the bar left of the frame is not black ({r.stdout.strip()})")
+
     try:
         if tap.step("the widget connects over a socketpair and shows a frame", starts):
             tap.step("the screen shows exactly the frame the server sent",
                      shows_frame, "display-widget-1")
             tap.step("a dirty rectangle reaches the screen", follows_update)
             tap.step("pointer, buttons, wheel and keys reach the guest", pointer_and_keys)
+            tap.step("a wider window keeps the aspect ratio and asks the guest for its size",
+                     keeps_aspect_and_asks_for_size)
     finally:
         session.close()
     tap.done()
