@@ -4,7 +4,10 @@
  * The input is guest RAM from address 0: the command list (CLB = 0), the
  * command tables and PRDTs wherever its headers point, and the data
  * buffers. Its first bytes choose the port and the slots to issue. Every
- * run starts with an HBA reset.
+ * run starts with an HBA reset. With bit 1 of the first byte set, the
+ * input is also read as a program of ABAR writes (2-byte offset, 4-byte
+ * value, 1 byte whether to let the HBA finish its work then), so that
+ * resets, stops and reprogrammed lists meet commands in flight.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -57,6 +60,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   unsigned port;
+  uint8_t mode;
   uint32_t ci;
   uint8_t *ram;
 
@@ -65,7 +69,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (atd == NULL)
     setup ();
   ram = atd_ram (atd);
-  port = data[0] & 1;
+  mode = data[0];
+  port = mode & 1;
   ci = (uint32_t) vmm_le_get (data + 1, 4);
   data += 5;
   size -= 5;
@@ -84,6 +89,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   vmm_ahci_drain (atd_pci (atd));
   /* A second round on the same state: slots freed by the first. */
   atd_port_write (atd, port, ATD_PX_CI, ci);
+  vmm_ahci_drain (atd_pci (atd));
+  if (mode & 2)
+    for (size_t i = 0; i + 7 <= size && i < 7 * 64; i += 7)
+      {
+        unsigned off = (unsigned) vmm_le_get (data + i, 2) & 0xffc;
+
+        atd_write (atd, off, (uint32_t) vmm_le_get (data + i + 2, 4));
+        if (data[i + 6] & 1)
+          vmm_ahci_drain (atd_pci (atd));
+      }
   vmm_ahci_drain (atd_pci (atd));
   atd_port_write (atd, port, ATD_PX_CMD, 0);
   return 0;
