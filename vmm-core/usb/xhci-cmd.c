@@ -147,7 +147,6 @@ cmd_address_device (VmmXhci *x, unsigned slotid, const XhciTrb *trb)
 
   s->ctx = out;
   s->port = port;
-  s->intr = sc.d[2] >> 22;
   s->state = bsr ? SLOT_DEFAULT : SLOT_ADDRESSED;
   for (unsigned i = 2; i < XHCI_N_DCI; i++)
     s->ep[i].state = EP_DISABLED;
@@ -251,7 +250,6 @@ cmd_evaluate_ctx (VmmXhci *x, unsigned slotid, const XhciTrb *trb)
       /* Max Exit Latency and the Interrupter Target are what may change. */
       out.d[1] = (out.d[1] & ~0xffffu) | (c.d[1] & 0xffff);
       out.d[2] = (out.d[2] & ~(0x3ffu << 22)) | (c.d[2] & (0x3ffu << 22));
-      s->intr = c.d[2] >> 22;
       ctx_write (x, s->ctx, &out);
     }
   if (ctl.d[1] & 2)

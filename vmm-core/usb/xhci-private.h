@@ -153,7 +153,6 @@ typedef struct {
   gboolean enabled;
   unsigned state;            /* SLOT_* */
   unsigned port;             /* root hub port, 1-based; 0 before Address Device */
-  unsigned intr;             /* interrupter target */
   uint64_t ctx;              /* the output device context */
   XhciEndpoint ep[XHCI_N_DCI];
 } XhciSlot;

@@ -324,7 +324,12 @@ interrupt_in_td (const EpRef *r, VmmUsbDevice *dev, XhciEndpoint *ep)
       halt (r, td.t[bad].addr, CC_TRB_ERROR);
       return TRUE;
     }
-  got = dev->ops->data_in (dev, r->dci / 2, buf, (unsigned) MIN (td.total, sizeof buf));
+  /* A TD with no room takes no report: it completes as an empty packet
+   * rather than swallowing one. */
+  if (td.total == 0)
+    got = 0;
+  else
+    got = dev->ops->data_in (dev, r->dci / 2, buf, (unsigned) MIN (td.total, sizeof buf));
   if (got < 0)
     return FALSE;
   ep->ring = td.after;
