@@ -1041,7 +1041,7 @@ vmm_ahci_new (VmmPlatform *platform, const VmmAhciConfig *cfg, GError **error)
     if (hba->ports[p].kind == VMM_AHCI_DRIVE_DISK)
       ahci_ata_init_disk (&hba->ports[p]);
     else if (hba->ports[p].kind == VMM_AHCI_DRIVE_CDROM)
-      hba->ports[p].cd.tray_open = false;
+      hba->ports[p].disk.udma_mode = 5;   /* IDENTIFY PACKET reports it too */
 
   dev = vmm_pci_device_new (0x8086, 0x2922, 0x010601, 0x02);
   vmm_pci_device_set_subsystem (dev, 0x1af4, 0x1100);

@@ -851,11 +851,129 @@ test_malformed (void)
   rm_rf (dir);
 }
 
+static unsigned
+route (unsigned slot, unsigned pin)
+{
+  return 16 + (slot + pin) % 4;
+}
+
+static void
+bus_set_irq (void *opaque, unsigned gsi, gboolean level)
+{
+  int *irq = opaque;
+
+  *irq = level ? (int) gsi : -1;
+}
+
+static const VmmPlatformOps bus_platform_ops = { .set_irq = bus_set_irq };
+
+static uint32_t
+cfg_read32 (VmmPciBus *bus, uint8_t devfn, unsigned off)
+{
+  uint8_t d[4];
+
+  vmm_pci_bus_config_read (bus, 0, devfn, off, d, 4);
+  return (uint32_t) vmm_le_get (d, 4);
+}
+
+static void
+cfg_write (VmmPciBus *bus, uint8_t devfn, unsigned off, uint32_t v, unsigned len)
+{
+  uint8_t d[4];
+
+  vmm_le_put (d, len, v);
+  vmm_pci_bus_config_write (bus, 0, devfn, off, d, len);
+}
+
+/* On a real PCI bus: the firmware sizes and programs ABAR, the interrupt
+ * pin is routed, a machine reset brings the HBA back to power-on. */
+static void
+test_pci_bus (void)
+{
+  const uint64_t abar = 0xfebf0000u;
+  const uint8_t devfn = VMM_PCI_DEVFN (0x1f, 2);
+  VmmAhciConfig cfg = { 0 };
+  g_autofree uint8_t *ram = g_malloc0 (1 << 20);
+  VmmPlatform platform = { &bus_platform_ops, NULL };
+  VmmBus *pio = vmm_bus_new ("pio");
+  VmmBus *mmio = vmm_bus_new ("mmio");
+  VmmPciBus *bus = vmm_pci_bus_new ();
+  g_autoptr (GError) error = NULL;
+  VmmPciDevice *dev;
+  uint8_t d[4];
+  int irq = -1;
+
+  platform.opaque = &irq;
+  vmm_guest_mem_init (&platform.mem);
+  g_assert_cmpint (vmm_guest_mem_add (&platform.mem, 0, 1 << 20, ram), ==, 0);
+  cfg.drives[3].kind = VMM_AHCI_DRIVE_CDROM;
+  dev = vmm_ahci_new (&platform, &cfg, &error);
+  g_assert_no_error (error);
+  vmm_pci_bus_set_intx_route (bus, route);
+  g_assert_cmpint (vmm_pci_bus_register (bus, pio, mmio, 0xb0000000u, 0x10000000u), ==, 0);
+  g_assert_cmpint (vmm_pci_bus_add (bus, devfn, dev), ==, 0);
+  g_assert_cmpint (dev->intx_gsi, ==, (int) route (0x1f, 0));
+
+  cfg_write (bus, devfn, 0x24, 0xffffffffu, 4);
+  g_assert_cmphex (cfg_read32 (bus, devfn, 0x24), ==, 0xfffff000u);
+  cfg_write (bus, devfn, 0x24, (uint32_t) abar, 4);
+  cfg_write (bus, devfn, 0x04, 0x0006, 2);
+  g_assert_true (vmm_bus_read (mmio, abar + 0x0c, d, 4));
+  g_assert_cmphex (vmm_le_get (d, 4), ==, 0x3f);
+  g_assert_true (vmm_bus_read (mmio, abar + 0x100 + 3 * 0x80 + 0x24, d, 4));
+  g_assert_cmphex (vmm_le_get (d, 4), ==, 0xeb140101u);
+
+  /* A port event with interrupts enabled raises the routed line, and
+   * INTx disable in the command register lowers it. */
+  vmm_le_put (d, 4, 0x80000002u);
+  vmm_bus_write (mmio, abar + 0x04, d, 4);
+  vmm_le_put (d, 4, 0xffffffffu);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x14, d, 4);
+  vmm_le_put (d, 4, 1);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x2c, d, 4);   /* COMRESET */
+  vmm_le_put (d, 4, 0);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x2c, d, 4);
+  g_assert_cmpint (irq, ==, -1);              /* the signature FIS has no I bit */
+  /* IDENTIFY PACKET DEVICE: list at 0x1000, FISes at 0x2000, table at
+   * 0x3000, data to 0x4000. */
+  vmm_le_put (ram + 0x1000, 4, 5 | 1u << 16);
+  vmm_le_put (ram + 0x1008, 4, 0x3000);
+  ram[0x3000] = 0x27;
+  ram[0x3001] = 0x80;
+  ram[0x3002] = 0xa1;
+  vmm_le_put (ram + 0x3080, 4, 0x4000);
+  vmm_le_put (ram + 0x308c, 4, 511);
+  vmm_le_put (d, 4, 0x1000);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x00, d, 4);
+  vmm_le_put (d, 4, 0x2000);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x08, d, 4);
+  vmm_le_put (d, 4, 0x11);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x18, d, 4);   /* FRE, ST */
+  vmm_le_put (d, 4, 1);
+  vmm_bus_write (mmio, abar + 0x100 + 3 * 0x80 + 0x38, d, 4);   /* CI */
+  vmm_ahci_drain (dev);
+  g_assert_cmphex (vmm_le_get (ram + 0x4000, 2), ==, 0x85c0);
+  g_assert_cmpint (irq, ==, (int) route (0x1f, 0));
+  cfg_write (bus, devfn, 0x04, 0x0406, 2);
+  g_assert_cmpint (irq, ==, -1);
+  cfg_write (bus, devfn, 0x04, 0x0006, 2);
+  g_assert_cmpint (irq, ==, (int) route (0x1f, 0));
+
+  vmm_pci_bus_reset (bus);
+  g_assert_cmpint (irq, ==, -1);
+  g_assert_false (vmm_bus_read (mmio, abar + 0x04, d, 4));     /* BAR unmapped */
+
+  vmm_pci_bus_free (bus);
+  vmm_bus_free (pio);
+  vmm_bus_free (mmio);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ahci/registers", test_registers);
+  g_test_add_func ("/ahci/pci-bus", test_pci_bus);
   g_test_add_func ("/ahci/identify", test_identify);
   g_test_add_func ("/ahci/rw-raw", test_rw_raw);
   g_test_add_func ("/ahci/rw-qcow2", test_rw_qcow2);
