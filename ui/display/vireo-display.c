@@ -18,12 +18,17 @@
  *
  * Drawing copies each invalidated rectangle of the client's canvas into a
  * buffer of ours (alpha forced opaque, since the canvas leaves the filler
- * byte undefined) and makes a GdkMemoryTexture of it once per frame drawn.
+ * byte undefined). With GL, only the rectangle that changed since the last
+ * frame is uploaded into one texture (glTexSubImage2D through libepoxy, in
+ * a context GTK shares with its renderer) and handed to GTK as a
+ * GdkGLTexture; without GL, a GdkMemoryTexture of the whole buffer is made
+ * once per frame drawn.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <epoxy/gl.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
@@ -60,6 +65,13 @@ struct _VireoDisplay
   guint8                 *pixels;
   GdkTexture             *texture;
   gboolean                texture_stale;
+  /* What changed since the last upload, as a bounding box. */
+  int                     dirty_x1, dirty_y1, dirty_x2, dirty_y2;
+  /* NULL: no GL, the memory texture path. */
+  GdkGLContext           *gl;
+  guint                   gl_texture;
+  int                     gl_width;
+  int                     gl_height;
   /* Where the frame was drawn, in widget coordinates. */
   graphene_rect_t         area;
 
@@ -504,6 +516,21 @@ copy_rect (VireoDisplay *self,
           memcpy (dst + 4 * i, &v, 4);
         }
     }
+  if (w > 0 && h > 0)
+    {
+      if (!self->texture_stale)
+        {
+          self->dirty_x1 = x, self->dirty_y1 = y;
+          self->dirty_x2 = x + w, self->dirty_y2 = y + h;
+        }
+      else
+        {
+          self->dirty_x1 = MIN (self->dirty_x1, x);
+          self->dirty_y1 = MIN (self->dirty_y1, y);
+          self->dirty_x2 = MAX (self->dirty_x2, x + w);
+          self->dirty_y2 = MAX (self->dirty_y2, y + h);
+        }
+    }
   self->texture_stale = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[FRAME_UPDATED], 0);
@@ -526,6 +553,7 @@ on_primary_create_cb (SpiceChannel *channel,
   self->width = width;
   self->height = height;
   self->pixels = g_malloc0 ((gsize) width * height * 4);
+  self->texture_stale = FALSE;
   copy_rect (self, 0, 0, width, height);
 }
 
@@ -549,11 +577,85 @@ on_invalidate_cb (SpiceChannel *channel,
 }
 
 static void
+gl_release (VireoDisplay *self)
+{
+  if (self->gl == NULL)
+    return;
+  g_clear_object (&self->texture);
+  if (self->gl_texture != 0)
+    {
+      gdk_gl_context_make_current (self->gl);
+      glDeleteTextures (1, &self->gl_texture);
+      self->gl_texture = 0;
+    }
+  gdk_gl_context_clear_current ();
+  g_clear_object (&self->gl);
+}
+
+/* Uploads what changed; FALSE if GL failed, and the memory path takes
+ * over for good. */
+static gboolean
+gl_upload (VireoDisplay *self)
+{
+  int x1 = self->dirty_x1, y1 = self->dirty_y1;
+  int x2 = self->dirty_x2, y2 = self->dirty_y2;
+
+  gdk_gl_context_make_current (self->gl);
+  if (self->gl_texture == 0 || self->gl_width != self->width || self->gl_height != self->height)
+    {
+      if (self->gl_texture != 0)
+        glDeleteTextures (1, &self->gl_texture);
+      glGenTextures (1, &self->gl_texture);
+      glBindTexture (GL_TEXTURE_2D, self->gl_texture);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+      glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, self->width, self->height, 0,
+                    GL_BGRA, GL_UNSIGNED_BYTE, NULL);
+      self->gl_width = self->width;
+      self->gl_height = self->height;
+      x1 = y1 = 0;
+      x2 = self->width;
+      y2 = self->height;
+    }
+  else
+    glBindTexture (GL_TEXTURE_2D, self->gl_texture);
+
+  if (x2 > x1 && y2 > y1)
+    {
+      glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
+      glPixelStorei (GL_UNPACK_ROW_LENGTH, self->width);
+      glTexSubImage2D (GL_TEXTURE_2D, 0, x1, y1, x2 - x1, y2 - y1, GL_BGRA, GL_UNSIGNED_BYTE,
+                       self->pixels + ((gsize) y1 * self->width + x1) * 4);
+      glPixelStorei (GL_UNPACK_ROW_LENGTH, 0);
+    }
+  glBindTexture (GL_TEXTURE_2D, 0);
+  /* The renderer's context reads the texture next. */
+  glFlush ();
+  if (glGetError () != GL_NO_ERROR)
+    {
+      g_debug ("display: GL upload failed, drawing without GL");
+      gl_release (self);
+      return FALSE;
+    }
+  /* A new texture object for every frame: GTK redraws what changed by
+   * comparing textures. */
+  g_clear_object (&self->texture);
+  self->texture = gdk_gl_texture_new (self->gl, self->gl_texture, self->width, self->height,
+                                      NULL, NULL);
+  self->texture_stale = FALSE;
+  return TRUE;
+}
+
+static void
 ensure_texture (VireoDisplay *self)
 {
   g_autoptr (GBytes) bytes = NULL;
 
   if (self->pixels == NULL || (self->texture != NULL && !self->texture_stale))
+    return;
+  if (self->gl != NULL && gl_upload (self))
     return;
   g_clear_object (&self->texture);
   bytes = g_bytes_new (self->pixels, (gsize) self->width * self->height * 4);
@@ -943,6 +1045,49 @@ vireo_display_root (GtkWidget *widget)
 }
 
 static void
+vireo_display_realize (GtkWidget *widget)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+  g_autoptr (GError) error = NULL;
+  GdkSurface *surface;
+
+  GTK_WIDGET_CLASS (vireo_display_parent_class)->realize (widget);
+
+  /* Desktop GL only: GLES may lack BGRA uploads. Without GL (or with
+   * GDK_DEBUG=gl-disable) the memory texture path draws. */
+  surface = gtk_native_get_surface (gtk_widget_get_native (widget));
+  self->gl = gdk_surface_create_gl_context (surface, &error);
+  if (self->gl != NULL)
+    {
+      gdk_gl_context_set_allowed_apis (self->gl, GDK_GL_API_GL);
+      if (!gdk_gl_context_realize (self->gl, &error))
+        g_clear_object (&self->gl);
+    }
+  if (self->gl == NULL)
+    g_debug ("display: drawing without GL: %s", error ? error->message : "no context");
+  /* Whatever texture there was belongs to the other path. */
+  g_clear_object (&self->texture);
+  self->texture_stale = TRUE;
+  self->dirty_x1 = self->dirty_y1 = 0;
+  self->dirty_x2 = self->width;
+  self->dirty_y2 = self->height;
+}
+
+static void
+vireo_display_unrealize (GtkWidget *widget)
+{
+  VireoDisplay *self = VIREO_DISPLAY (widget);
+
+  gl_release (self);
+  g_clear_object (&self->texture);
+  self->texture_stale = TRUE;
+  self->dirty_x1 = self->dirty_y1 = 0;
+  self->dirty_x2 = self->width;
+  self->dirty_y2 = self->height;
+  GTK_WIDGET_CLASS (vireo_display_parent_class)->unrealize (widget);
+}
+
+static void
 vireo_display_unroot (GtkWidget *widget)
 {
   VireoDisplay *self = VIREO_DISPLAY (widget);
@@ -1027,6 +1172,8 @@ vireo_display_class_init (VireoDisplayClass *klass)
   widget_class->snapshot = vireo_display_snapshot;
   widget_class->measure = vireo_display_measure;
   widget_class->size_allocate = vireo_display_size_allocate;
+  widget_class->realize = vireo_display_realize;
+  widget_class->unrealize = vireo_display_unrealize;
   widget_class->root = vireo_display_root;
   widget_class->unroot = vireo_display_unroot;
 

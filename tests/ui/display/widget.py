@@ -5,7 +5,8 @@ the same process (display-host): the screen must show exactly the frame the
 server sent, follow an update, and the keyboard and pointer must reach the
 guest's input devices.
 
-usage: widget.py DISPLAY-HOST SCHEMAS-DIR SHOTS-DIR"""
+usage: widget.py DISPLAY-HOST SCHEMAS-DIR SHOTS-DIR [--no-gl]
+(--no-gl: GDK without GL, so the widget takes its GdkMemoryTexture path)"""
 
 import os
 import queue
@@ -106,7 +107,12 @@ def compare(session, shot, expect_path, origin):
 
 def main():
     exe, schemas, shots = (os.path.abspath(a) for a in sys.argv[1:4])
+    no_gl = "--no-gl" in sys.argv[4:]
     session = uitest.Session(exe, schemas, shots, width=1024, height=768)
+    shots_prefix = "display-widget"
+    if no_gl:
+        session.env["GDK_DEBUG"] = "gl-disable"
+        shots_prefix = "display-widget-nogl"
     tap = uitest.Tap()
     expect = os.path.join(session.tmp, "expect.ppm")
     state = {}
@@ -133,7 +139,7 @@ def main():
     def follows_update():
         state["host"].send("next")
         state["host"].expect("frame 2")
-        shows_frame("display-widget-2")
+        shows_frame(shots_prefix + "-2")
 
     def pointer_and_keys():
         host, win = state["host"], state["win"]
@@ -173,10 +179,10 @@ def main():
         host.expect(f"size {WIDTH + 320} {HEIGHT}")
         time.sleep(1.0)
         ox, oy = state["origin"]
-        session.screenshot("display-widget-wide")
-        bad, first = compare(session, "display-widget-wide", expect, (ox + 160, oy))
+        session.screenshot(shots_prefix + "-wide")
+        bad, first = compare(session, shots_prefix + "-wide", expect, (ox + 160, oy))
         check(bad == 0, f"{bad} pixels of the centred frame differ; first at {first}")
-        png = os.path.join(session.shots_dir, "display-widget-wide.png")
+        png = os.path.join(session.shots_dir, shots_prefix + "-wide.png")
         r = subprocess.run(["convert", png, "-crop", f"150x{HEIGHT}+{ox + 5}+{oy}", "-format",
                             "%[fx:maxima]", "info:"], capture_output=True, text=True)
         check(r.returncode == 0 and float(r.stdout.strip() or 1) == 0.0,
@@ -185,7 +191,7 @@ def main():
     try:
         if tap.step("the widget connects over a socketpair and shows a frame", starts):
             tap.step("the screen shows exactly the frame the server sent",
-                     shows_frame, "display-widget-1")
+                     shows_frame, shots_prefix + "-1")
             tap.step("a dirty rectangle reaches the screen", follows_update)
             tap.step("pointer, buttons, wheel and keys reach the guest", pointer_and_keys)
             tap.step("a wider window keeps the aspect ratio and asks the guest for its size",
