@@ -536,6 +536,19 @@ ahci_atapi_execute (AhciCmd *cmd)
     case SCSI_INQUIRY:
       if (cdb[1] & 1)
         {
+          /* Vital product data: only the list of pages, which is itself. */
+          if (cdb[2] != 0x00)
+            {
+              check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x24, 0);
+              return;
+            }
+          buf[0] = 0x05;
+          buf[3] = 1;
+          data_in (cmd, buf, 5, get_be16 (cdb + 3));
+          return;
+        }
+      if (cdb[2] != 0)
+        {
           check_condition (cmd, SENSE_ILLEGAL_REQUEST, 0x24, 0);
           return;
         }

@@ -552,7 +552,11 @@ test_atapi (void)
     g_assert_cmphex (d[0], ==, 0x05);
     g_assert_cmphex (d[1], ==, 0x80);
     g_assert_true (memcmp (d + 8, "VIREO", 5) == 0);
-    inq[1] = 1;                                     /* EVPD: not offered */
+    inq[1] = 1;                                     /* EVPD: the page list */
+    g_assert_cmpuint (packet (atd, inq, 96, &res), ==, 0);
+    g_assert_cmpuint (res.prdbc, ==, 5);
+    g_assert_cmphex (d[1], ==, 0x00);
+    inq[2] = 0x83;                                  /* a page it lacks */
     g_assert_cmpuint (packet (atd, inq, 96, &res), ==, 5);
     expect_sense (atd, 5, 0x24);
   }
