@@ -900,6 +900,17 @@ vmm_ahci_has_media (VmmPciDevice *dev, unsigned port)
   return r;
 }
 
+char *
+vmm_ahci_boot_path (uint8_t devfn, unsigned port)
+{
+  unsigned slot = devfn >> 3, fn = devfn & 7;
+
+  /* Function 0 is left out of the unit address, as firmware does. */
+  if (fn == 0)
+    return g_strdup_printf ("/pci@i0cf8/pci8086,2922@%x/drive@%x/disk@0", slot, port);
+  return g_strdup_printf ("/pci@i0cf8/pci8086,2922@%x,%x/drive@%x/disk@0", slot, fn, port);
+}
+
 /* ---- PCI glue ---- */
 
 static void

@@ -65,3 +65,8 @@ gboolean      vmm_ahci_has_media    (VmmPciDevice *dev, unsigned port);
 /* Runs every command the guest has issued to completion, for tests and
  * for pausing the machine. Any thread but a vCPU's. */
 void          vmm_ahci_drain        (VmmPciDevice *dev);
+
+/* The OpenFirmware path of the drive on @port of an HBA at @devfn of the
+ * root bus, as an entry of fw_cfg "bootorder": what SeaBIOS matches its
+ * AHCI drives against and OVMF translates to PciRoot(0)/Pci(..)/Sata(..). */
+char         *vmm_ahci_boot_path    (uint8_t devfn, unsigned port);

@@ -972,12 +972,23 @@ test_pci_bus (void)
   vmm_bus_free (mmio);
 }
 
+static void
+test_boot_path (void)
+{
+  g_autofree char *a = vmm_ahci_boot_path (VMM_PCI_DEVFN (0x1f, 2), 2);
+  g_autofree char *b = vmm_ahci_boot_path (VMM_PCI_DEVFN (0x0c, 0), 0);
+
+  g_assert_cmpstr (a, ==, "/pci@i0cf8/pci8086,2922@1f,2/drive@2/disk@0");
+  g_assert_cmpstr (b, ==, "/pci@i0cf8/pci8086,2922@c/drive@0/disk@0");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ahci/registers", test_registers);
   g_test_add_func ("/ahci/pci-bus", test_pci_bus);
+  g_test_add_func ("/ahci/boot-path", test_boot_path);
   g_test_add_func ("/ahci/identify", test_identify);
   g_test_add_func ("/ahci/rw-raw", test_rw_raw);
   g_test_add_func ("/ahci/rw-qcow2", test_rw_qcow2);
