@@ -65,6 +65,7 @@ struct _VmmMachine {
   char **net_forwards;
   char *net_mac_seed;
   gboolean want_display;
+  VmmDisplayDevice display_device;
   char *spice_listen;
   uint64_t memory;
   unsigned n_cpus;

@@ -13,6 +13,7 @@
 #include "devices/pci-host.h"
 #include "block/virtio-blk.h"
 #include "devices/bochs-display.h"
+#include "gpu/virtio-gpu.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
 #include "net/virtio-rng.h"
@@ -192,7 +193,10 @@ add_display (VmmMachine *m, GError **error)
 
   m->display = vmm_display_new ();
   vmm_display_set_input_ops (m->display, &ps2_input, m);
-  dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
+  if (m->display_device == VMM_DISPLAY_DEVICE_BOCHS)
+    dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
+  else
+    dev = vmm_virtio_gpu_new (&m->platform, m->display, &local);
   if (dev == NULL || !add_pci (m, SLOT_DISPLAY, dev, "Display", &local))
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display: %s", local->message);
@@ -653,6 +657,7 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->net_mac_seed = g_strdup (config->net_mac_seed);
   m->rng = config->rng;
   m->want_display = config->display || config->spice_listen != NULL;
+  m->display_device = config->display_device;
   m->spice_listen = g_strdup (config->spice_listen);
   m->n_disks = config->n_disks;
   for (unsigned i = 0; i < m->n_disks; i++)

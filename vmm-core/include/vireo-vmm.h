@@ -61,6 +61,12 @@ typedef void (*VmmStateNotify) (VmmMachine *machine, VmmState state, gpointer us
 
 #define VMM_DISKS_MAX    8
 
+/* Which device shows the guest's screen. */
+typedef enum {
+  VMM_DISPLAY_DEVICE_VIRTIO_GPU,  /* guests with a virtio-gpu driver: Linux, OVMF */
+  VMM_DISPLAY_DEVICE_BOCHS,       /* a plain framebuffer: SeaBIOS, Windows */
+} VmmDisplayDevice;
+
 /* A virtio-blk disk. */
 typedef struct {
   const char *path;             /* raw or qcow2 image */
@@ -101,11 +107,12 @@ typedef struct {
   const char *net_mac_seed;     /* the card's MAC is derived from this (a machine's UUID) */
   /* A virtio-rng device fed from the host's getrandom(). */
   gboolean rng;
-  /* The guest's screen: a bochs-display framebuffer shown through the
-   * embedded SPICE server, which the app reaches with
+  /* The guest's screen: display_device shown through the embedded SPICE
+   * server, which the app reaches with
    * vmm_machine_open_display_fd(). spice_listen also lets external viewers
    * in: "unix:PATH" or "tcp:127.0.0.1:PORT" (NULL: nobody else). */
   gboolean display;
+  VmmDisplayDevice display_device;
   const char *spice_listen;
 } VmmConfig;
 

@@ -306,7 +306,7 @@ main (int argc, char **argv)
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
   g_auto(GStrv) disks = NULL;
-  g_autofree char *net = NULL, *spice = NULL;
+  g_autofree char *net = NULL, *spice = NULL, *display = NULL;
   gboolean rng = FALSE;
   g_autoptr(GPtrArray) forwards = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) disk_parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
@@ -323,6 +323,9 @@ main (int argc, char **argv)
       "A virtio network card on user-mode networking, with host port forwards",
       "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict]" },
     { "rng", 0, 0, G_OPTION_ARG_NONE, &rng, "A virtio random number generator", NULL },
+    { "display", 0, 0, G_OPTION_ARG_STRING, &display,
+      "Give the guest a screen: virtio-gpu (default with --spice) or bochs (a plain framebuffer)",
+      "virtio-gpu|bochs" },
     { "spice", 0, 0, G_OPTION_ARG_STRING, &spice,
       "Show the guest's screen to SPICE viewers (remote-viewer spice+unix://PATH or spice://127.0.0.1:PORT)",
       "unix:PATH|tcp:127.0.0.1:PORT" },
@@ -372,6 +375,17 @@ main (int argc, char **argv)
   config.cpus = (unsigned) cpus;
   config.rng = rng;
   config.spice_listen = spice;
+  if (display != NULL)
+    {
+      config.display = TRUE;
+      if (strcmp (display, "bochs") == 0)
+        config.display_device = VMM_DISPLAY_DEVICE_BOCHS;
+      else if (strcmp (display, "virtio-gpu") != 0)
+        {
+          g_autofree char *msg = g_strdup_printf ("invalid --display “%s” (use virtio-gpu or bochs)", display);
+          return bad_input (msg);
+        }
+    }
   if (net != NULL)
     {
       g_autofree char *why = NULL;

@@ -119,6 +119,8 @@ test_bad_input (void)
       expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", fwd, NULL },
                         "SPICE at");
     }
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--display", "vga", NULL },
+                      "invalid --display");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "vnc:1", NULL },
                       "SPICE at “vnc:1”");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "unix:/nonexistent/dir/s", NULL },
