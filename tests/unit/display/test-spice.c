@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <spice-client.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -384,6 +385,63 @@ test_listen_unix (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* The lab's headless viewer, as a separate process on the unix socket. */
+static void
+test_probe (Fixture *f, gconstpointer data)
+{
+  const char *probe = g_getenv ("SPICE_PROBE");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL, *path = NULL, *out = NULL, *stdout_text = NULL;
+  g_autofree char *ppm = NULL;
+  gsize ppm_len = 0;
+  int status = -1;
+  unsigned colours = 0;
+  const char *pixels;
+
+  if (probe == NULL) {
+    g_test_skip ("SPICE_PROBE is not set (run through meson test)");
+    return;
+  }
+  dir = g_dir_make_tmp ("vireo-probe-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "spice.sock", NULL);
+  out = g_build_filename (dir, "frame.ppm", NULL);
+  g_assert_true (vmm_spice_listen_unix (f->spice, path, &error));
+  {
+    const char *argv[] = { probe, "--unix", path, "--request-size", "1024x768",
+                           "--out", out, "--timeout", "30", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &stdout_text, NULL, &status, &error));
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (stdout_text, "primary 640 480\n"));
+  g_assert_nonnull (strstr (stdout_text, "colours "));
+  colours = (unsigned) atoi (strstr (stdout_text, "colours ") + strlen ("colours "));
+  g_assert_cmpuint (colours, >, 1000);
+  wait_recorder (&f->rec, 5);
+  g_assert_cmpuint (f->rec.req_width, ==, 1024);
+  g_assert_cmpuint (f->rec.req_height, ==, 768);
+
+  g_assert_true (g_file_get_contents (out, &ppm, &ppm_len, &error));
+  g_assert_true (g_str_has_prefix (ppm, "P6\n640 480\n255\n"));
+  g_assert_cmpuint (ppm_len, ==, strlen ("P6\n640 480\n255\n") + 640 * 480 * 3);
+  pixels = ppm + strlen ("P6\n640 480\n255\n");
+  for (uint32_t y = 0; y < 480; y += 7)
+    for (uint32_t x = 0; x < 640; x += 5) {
+      const uint8_t *p = (const uint8_t *) pixels + (y * 640 + x) * 3;
+      uint32_t got = (uint32_t) p[0] << 16 | (uint32_t) p[1] << 8 | p[2];
+
+      g_assert_cmphex (got, ==, test_framebuffer_expected (&f->fb, x, y));
+    }
+  g_unlink (out);
+  vmm_spice_free (f->spice);
+  f->spice = vmm_spice_new (f->display, &error);
+  g_assert_no_error (error);
+  g_rmdir (dir);
+}
+
 static void
 test_listen_tcp (Fixture *f, gconstpointer data)
 {
@@ -482,6 +540,7 @@ main (int argc, char **argv)
   ADD ("cursor", test_cursor);
   ADD ("listen-unix", test_listen_unix);
   ADD ("listen-tcp", test_listen_tcp);
+  ADD ("probe", test_probe);
 #undef ADD
   g_test_add_func ("/display/spice/parse-address", test_parse_address);
   g_test_add_func ("/display/spice/blank-then-surface", test_blank_then_surface);
