@@ -168,15 +168,6 @@ vmm_cpuid_build (const struct kvm_cpuid_entry2 *supported, unsigned n_supported,
         case 0x4:
           fix_leaf4 (&e, n_vcpus);
           break;
-        case 0xd:
-          /* EBX is the XSAVE area for the features XCR0 enables now;
-           * KVM refreshes it when the guest writes XCR0, but a nested KVM
-           * was seen not to, and Linux then warns that the sizes
-           * disagree. Start from the size with every feature on, the
-           * value the guest reads once it enabled them all. */
-          if (e.index == 0)
-            e.ebx = e.ecx;
-          break;
         case 0x40000000:
           e.eax = 0x40000001;
           e.ebx = KVM_SIGNATURE_EBX;
