@@ -17,6 +17,8 @@
 #include "platform.h"
 #include "display/display.h"
 #include "display/spice.h"
+#include "usb/usb-hid.h"
+#include "usb/usb-input.h"
 #include "x86/bzimage.h"
 
 #include <linux/kvm.h>
@@ -106,6 +108,8 @@ struct _VmmMachine {
   VmmPciBus *pci;
   VmmDisplay *display;       /* NULL without a screen */
   VmmSpice *spice;
+  VmmUsbHid *usb_keyboard, *usb_tablet;
+  VmmUsbInput *usb_input;    /* the viewer's input to them, PS/2 until the guest takes USB */
 
   VmmVcpu *vcpus;
 

@@ -14,6 +14,7 @@
 #include "block/virtio-blk.h"
 #include "devices/bochs-display.h"
 #include "gpu/virtio-gpu.h"
+#include "usb/xhci.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
 #include "net/virtio-rng.h"
@@ -112,6 +113,7 @@ set_cmos_memory (VmmMachine *m)
 #define SLOT_NET        (SLOT_FIRST_DISK + VMM_DISKS_MAX)
 #define SLOT_RNG        (SLOT_NET + 1)
 #define SLOT_DISPLAY    (SLOT_RNG + 1)
+#define SLOT_USB        (SLOT_DISPLAY + 1)
 
 static gboolean
 add_pci (VmmMachine *m, unsigned slot, VmmPciDevice *dev, const char *what, GError **error)
@@ -173,7 +175,8 @@ add_rng (VmmMachine *m, GError **error)
   return dev != NULL && add_pci (m, SLOT_RNG, dev, "Random number generator", error);
 }
 
-/* Until the USB keyboard exists, the viewer types on the PS/2 one. */
+/* Until the guest drives the USB keyboard (firmware without a USB stack,
+ * early boot), the viewer types on the PS/2 one. */
 static void
 display_key (void *opaque, uint16_t scancode, bool pressed)
 {
@@ -190,9 +193,9 @@ add_display (VmmMachine *m, GError **error)
 {
   g_autoptr(GError) local = NULL;
   VmmPciDevice *dev;
+  VmmXhci *xhci = NULL;
 
   m->display = vmm_display_new ();
-  vmm_display_set_input_ops (m->display, &ps2_input, m);
   if (m->display_device == VMM_DISPLAY_DEVICE_BOCHS)
     dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
   else
@@ -202,6 +205,20 @@ add_display (VmmMachine *m, GError **error)
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display: %s", local->message);
       return FALSE;
     }
+  /* An absolute USB tablet, so the pointer follows the viewer's without
+   * a grab, and a USB keyboard, on an xHCI controller. */
+  m->usb_keyboard = vmm_usb_keyboard_new ();
+  m->usb_tablet = vmm_usb_tablet_new ();
+  dev = vmm_xhci_new (&m->platform, &xhci, &local);
+  if (dev == NULL || !add_pci (m, SLOT_USB, dev, "USB", &local)
+      || vmm_xhci_attach (xhci, 1, vmm_usb_hid_device (m->usb_tablet)) < 0
+      || vmm_xhci_attach (xhci, 2, vmm_usb_hid_device (m->usb_keyboard)) < 0)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "USB input: %s",
+                   local != NULL ? local->message : "cannot attach the tablet and keyboard");
+      return FALSE;
+    }
+  m->usb_input = vmm_usb_input_new (m->display, m->usb_keyboard, m->usb_tablet, &ps2_input, m);
   m->spice = vmm_spice_new (m->display, &local);
   if (m->spice == NULL)
     {
@@ -849,8 +866,13 @@ vmm_machine_free (VmmMachine *m)
     }
   /* PCI devices first: their I/O threads may still complete requests
    * into guest RAM and raise interrupts on the VM. */
+  /* Input first, so nothing reaches devices being freed; the HID devices
+   * outlive their controller; the display outlives every device that
+   * publishes into it. */
+  g_clear_pointer (&m->usb_input, vmm_usb_input_free);
   vmm_pci_bus_free (m->pci);
-  /* After the display devices, which publish into the display. */
+  g_clear_pointer (&m->usb_keyboard, vmm_usb_hid_free);
+  g_clear_pointer (&m->usb_tablet, vmm_usb_hid_free);
   vmm_spice_free (m->spice);
   vmm_display_free (m->display);
   vmm_vm_destroy (m);
