@@ -109,7 +109,10 @@ struct _VmmMachine {
   VmmDisplay *display;       /* NULL without a screen */
   VmmSpice *spice;
   VmmUsbHid *usb_keyboard, *usb_tablet;
-  VmmUsbInput *usb_input;    /* the viewer's input to them, PS/2 until the guest takes USB */
+  VmmUsbInput *usb_input;
+  VmmPciDevice *ahci;        /* NULL without SATA drives; owned by the bus */
+  unsigned cdrom_port[VMM_SATA_PORTS];  /* the AHCI port of each CD-ROM drive */
+  unsigned n_cdroms;    /* the viewer's input to them, PS/2 until the guest takes USB */
 
   VmmVcpu *vcpus;
 

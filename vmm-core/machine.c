@@ -15,6 +15,7 @@
 #include "devices/bochs-display.h"
 #include "gpu/virtio-gpu.h"
 #include "usb/xhci.h"
+#include "ahci/ahci.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
 #include "net/virtio-rng.h"
@@ -114,6 +115,7 @@ set_cmos_memory (VmmMachine *m)
 #define SLOT_RNG        (SLOT_NET + 1)
 #define SLOT_DISPLAY    (SLOT_RNG + 1)
 #define SLOT_USB        (SLOT_DISPLAY + 1)
+#define SLOT_AHCI       (SLOT_USB + 1)
 
 static gboolean
 add_pci (VmmMachine *m, unsigned slot, VmmPciDevice *dev, const char *what, GError **error)
@@ -241,11 +243,74 @@ add_display (VmmMachine *m, GError **error)
   return TRUE;
 }
 
+/* Opens a drive's image as its config says. */
+static VmmImage *
+open_disk (const VmmDiskConfig *d, GError **error)
+{
+  VmmImageFormat format = d->cdrom ? VMM_IMAGE_FORMAT_RAW : VMM_IMAGE_FORMAT_AUTO;
+  g_autoptr(GError) local = NULL;
+  VmmImage *img;
+
+  if (d->format != NULL && !vmm_image_format_parse (d->format, &format))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK,
+                   "Disk “%s”: unknown format “%s” (use raw or qcow2)", d->path, d->format);
+      return NULL;
+    }
+  img = vmm_image_open (d->path, format, d->read_only || d->cdrom, &local);
+  if (img == NULL)
+    g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "%s “%s”: %s",
+                 d->cdrom ? "CD-ROM image" : "Disk", d->path, local->message);
+  return img;
+}
+
+/* Every SATA disk and CD-ROM drive, on one AHCI controller, ports in
+ * config order. */
 static gboolean
-add_disk (VmmMachine *m, unsigned i, GError **error)
+add_sata (VmmMachine *m, GError **error)
+{
+  VmmAhciConfig cfg = { 0 };
+  g_autoptr(GError) local = NULL;
+  unsigned port = 0;
+
+  for (unsigned i = 0; i < m->n_disks; i++)
+    {
+      const VmmDiskConfig *d = &m->disks[i];
+      VmmAhciDrive *drive;
+
+      if (d->bus != VMM_DISK_BUS_SATA && !d->cdrom)
+        continue;
+      drive = &cfg.drives[port];
+      drive->kind = d->cdrom ? VMM_AHCI_DRIVE_CDROM : VMM_AHCI_DRIVE_DISK;
+      drive->read_only = d->read_only;
+      drive->serial = d->serial;
+      if (d->cdrom)
+        m->cdrom_port[m->n_cdroms++] = port;
+      if (d->path != NULL && (drive->image = open_disk (d, error)) == NULL)
+        goto fail;
+      port++;
+    }
+  if (port == 0)
+    return TRUE;
+  m->ahci = vmm_ahci_new (&m->platform, &cfg, &local);
+  if (m->ahci == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "SATA: %s", local->message);
+      goto fail;
+    }
+  return add_pci (m, SLOT_AHCI, m->ahci, "SATA", error);
+
+fail:
+  for (unsigned p = 0; p < VMM_AHCI_MAX_PORTS; p++)
+    if (cfg.drives[p].image != NULL)
+      vmm_image_close (cfg.drives[p].image);
+  return FALSE;
+}
+
+static gboolean
+add_disk (VmmMachine *m, unsigned i, unsigned slot, GError **error)
 {
   const VmmDiskConfig *d = &m->disks[i];
-  VmmImageFormat format = VMM_IMAGE_FORMAT_AUTO;
   VmmVirtioBlkConfig cfg = {
     .num_queues = m->n_cpus,
     .read_only = d->read_only,
@@ -253,20 +318,10 @@ add_disk (VmmMachine *m, unsigned i, GError **error)
   };
   g_autoptr(GError) local = NULL;
   VmmPciDevice *dev;
-  VmmImage *img;
+  VmmImage *img = open_disk (d, error);
 
-  if (d->format != NULL && !vmm_image_format_parse (d->format, &format))
-    {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK,
-                   "Disk “%s”: unknown format “%s” (use raw or qcow2)", d->path, d->format);
-      return FALSE;
-    }
-  img = vmm_image_open (d->path, format, d->read_only, &local);
   if (img == NULL)
-    {
-      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
-      return FALSE;
-    }
+    return FALSE;
   dev = vmm_virtio_blk_new (&m->platform, img, &cfg, &local);
   if (dev == NULL)
     {
@@ -274,7 +329,7 @@ add_disk (VmmMachine *m, unsigned i, GError **error)
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
       return FALSE;
     }
-  return add_pci (m, SLOT_FIRST_DISK + i, dev, d->path, error);
+  return add_pci (m, slot, dev, d->path, error);
 }
 
 static gboolean
@@ -316,9 +371,12 @@ create_devices (VmmMachine *m, GError **error)
                    "Setting up the machine's devices failed: %s", g_strerror (-r));
       return FALSE;
     }
-  for (unsigned i = 0; i < m->n_disks; i++)
-    if (!add_disk (m, i, error))
+  for (unsigned i = 0, slot = SLOT_FIRST_DISK; i < m->n_disks; i++)
+    if (m->disks[i].bus == VMM_DISK_BUS_VIRTIO && !m->disks[i].cdrom
+        && !add_disk (m, i, slot++, error))
       return FALSE;
+  if (!add_sata (m, error))
+    return FALSE;
   if (m->net_user && !add_net (m, error))
     return FALSE;
   if (m->rng && !add_rng (m, error))
@@ -437,12 +495,26 @@ validate_config (const VmmConfig *config, GError **error)
                    "A machine has at most %d disks", VMM_DISKS_MAX);
       return FALSE;
     }
-  for (unsigned i = 0; i < config->n_disks; i++)
-    if (config->disks[i].path == NULL)
+  {
+    unsigned sata = 0;
+    for (unsigned i = 0; i < config->n_disks; i++)
       {
-        g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "Disk %u has no file", i + 1);
+        const VmmDiskConfig *d = &config->disks[i];
+        if (d->path == NULL && !d->cdrom)
+          {
+            g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "Disk %u has no file", i + 1);
+            return FALSE;
+          }
+        if (d->cdrom || d->bus == VMM_DISK_BUS_SATA)
+          sata++;
+      }
+    if (sata > VMM_SATA_PORTS)
+      {
+        g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                     "A machine has at most %d SATA disks and CD-ROM drives", VMM_SATA_PORTS);
         return FALSE;
       }
+  }
   return TRUE;
 }
 
@@ -828,6 +900,31 @@ vmm_machine_serial_input (VmmMachine *m, const uint8_t *data, size_t len)
 {
   g_return_if_fail (m != NULL);
   vmm_serial_receive (m->serial, data, len);
+}
+
+gboolean
+vmm_machine_change_cdrom (VmmMachine *m, unsigned index, const char *path, GError **error)
+{
+  VmmDiskConfig d = { .path = path, .cdrom = TRUE, .read_only = TRUE };
+  g_autoptr(GError) local = NULL;
+  VmmImage *img = NULL;
+
+  g_return_val_if_fail (m != NULL, FALSE);
+  if (index >= m->n_cdroms || m->ahci == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_BAD_STATE, "This machine has no CD-ROM drive %u", index + 1);
+      return FALSE;
+    }
+  if (path != NULL && (img = open_disk (&d, error)) == NULL)
+    return FALSE;
+  if (!vmm_ahci_change_media (m->ahci, m->cdrom_port[index], img, &local))
+    {
+      if (img != NULL)
+        vmm_image_close (img);
+      g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Cannot change the CD: %s", local->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int

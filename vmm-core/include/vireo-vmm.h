@@ -67,12 +67,22 @@ typedef enum {
   VMM_DISPLAY_DEVICE_BOCHS,       /* a plain framebuffer: SeaBIOS, Windows */
 } VmmDisplayDevice;
 
-/* A virtio-blk disk. */
+/* Where a disk is attached. */
+typedef enum {
+  VMM_DISK_BUS_VIRTIO,          /* virtio-blk: fastest, needs the guest's virtio driver */
+  VMM_DISK_BUS_SATA,            /* AHCI: every OS and firmware has a driver */
+} VmmDiskBus;
+
+#define VMM_SATA_PORTS   6
+
+/* A disk or a CD-ROM drive. */
 typedef struct {
-  const char *path;             /* raw or qcow2 image */
+  const char *path;             /* raw or qcow2 image; for a CD-ROM an ISO, or NULL when empty */
   const char *format;           /* "raw", "qcow2", or NULL to probe (see vireo-vmm --help) */
   gboolean read_only;           /* also when the file cannot be written */
   const char *serial;           /* what the guest reads as the disk's serial, or NULL */
+  VmmDiskBus bus;
+  gboolean cdrom;               /* an ATAPI CD-ROM drive: always SATA and read-only */
 } VmmDiskConfig;
 
 #define VMM_MEMORY_MIN   (16ULL << 20)
@@ -152,6 +162,12 @@ VmmState    vmm_machine_get_state    (VmmMachine *machine);
 
 /* Bytes typed into the guest's COM1. Thread-safe. */
 void        vmm_machine_serial_input (VmmMachine *machine, const uint8_t *data, size_t len);
+
+/* Puts the ISO at @path into the @index-th CD-ROM drive of the config
+ * (counting CD-ROM drives only), or ejects it with @path NULL; the guest
+ * sees a media change. Thread-safe; not from a vCPU thread. */
+gboolean    vmm_machine_change_cdrom (VmmMachine *machine, unsigned index, const char *path,
+                                      GError **error);
 
 /* A connected socket for one SPICE channel of a viewer in this process
  * (spice_session_open_fd() for the main channel, spice_channel_open_fd()

@@ -259,9 +259,13 @@ parse_disk (const char *spec, VmmDiskConfig *disk, GStrv *owned, char **why)
         disk->format = p + 7;
       else if (g_str_has_prefix (p, "serial="))
         disk->serial = p + 7;
+      else if (strcmp (p, "bus=sata") == 0)
+        disk->bus = VMM_DISK_BUS_SATA;
+      else if (strcmp (p, "bus=virtio") == 0)
+        disk->bus = VMM_DISK_BUS_VIRTIO;
       else
         {
-          *why = g_strdup_printf ("--disk: unknown option “%s” (use format=raw|qcow2, readonly, serial=TEXT)", p);
+          *why = g_strdup_printf ("--disk: unknown option “%s” (use format=raw|qcow2, readonly, serial=TEXT, bus=virtio|sata)", p);
           return FALSE;
         }
     }
@@ -305,7 +309,7 @@ main (int argc, char **argv)
 {
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
-  g_auto(GStrv) disks = NULL;
+  g_auto(GStrv) disks = NULL, cdroms = NULL;
   g_autofree char *net = NULL, *spice = NULL, *display = NULL;
   gboolean rng = FALSE;
   g_autoptr(GPtrArray) forwards = g_ptr_array_new_with_free_func (g_free);
@@ -319,6 +323,8 @@ main (int argc, char **argv)
     { "cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Number of vCPUs (default 1)", "N" },
     { "disk", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &disks,
       "A virtio disk (repeatable): raw or qcow2 image", "FILE[,format=raw|qcow2][,readonly][,serial=S]" },
+    { "cdrom", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cdroms,
+      "A SATA CD-ROM drive with an ISO image in it (repeatable)", "ISO" },
     { "net", 0, 0, G_OPTION_ARG_STRING, &net,
       "A virtio network card on user-mode networking, with host port forwards",
       "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict]" },
@@ -399,11 +405,19 @@ main (int argc, char **argv)
       g_autofree char *why = NULL;
       GStrv parts = NULL;
       if (i == VMM_DISKS_MAX)
-        return bad_input ("too many --disk options (at most 8)");
+        return bad_input ("too many --disk and --cdrom options (at most 8)");
       if (!parse_disk (disks[i], &config.disks[i], &parts, &why))
         return bad_input (why);
       g_ptr_array_add (disk_parts, parts);
       config.n_disks = i + 1;
+    }
+  for (unsigned i = 0; cdroms != NULL && cdroms[i] != NULL; i++)
+    {
+      if (config.n_disks == VMM_DISKS_MAX)
+        return bad_input ("too many --disk and --cdrom options (at most 8)");
+      config.disks[config.n_disks++] = (VmmDiskConfig) {
+        .path = cdroms[i], .format = "raw", .read_only = TRUE, .cdrom = TRUE, .bus = VMM_DISK_BUS_SATA,
+      };
     }
 
   if (serial != NULL && g_str_has_prefix (serial, "file:"))

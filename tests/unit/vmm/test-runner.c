@@ -90,6 +90,21 @@ test_bad_input (void)
         nine[3 + 2 * i] = missing;
       }
     expect_bad_input (nine, "too many --disk");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--cdrom", "/nonexistent/x.iso", NULL },
+                      "CD-ROM image “/nonexistent/x.iso”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", "/nonexistent/s.img,format=raw,bus=sata", NULL },
+                      "Disk “/nonexistent/s.img”");
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--disk", "d.img,bus=scsi", NULL },
+                      "unknown option “bus=scsi”");
+    {
+      const char *seven[17] = { "--kernel", kernel };
+      for (unsigned i = 0; i < 7; i++)
+        {
+          seven[1 + 2 * i + 1] = "--cdrom";
+          seven[2 + 2 * i + 1] = text;
+        }
+      expect_bad_input (seven, "at most 6 SATA");
+    }
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", "tap", NULL },
                       "only user networking");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--net", "user,bogus", NULL },
