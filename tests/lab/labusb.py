@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""USB input in the nested lab: the xHCI controller with the HID tablet and
+keyboard, under vireo-vmm and, as the reference, QEMU (qemu-xhci, usb-kbd,
+usb-tablet).
+
+  labusb.py test --build-dir DIR --group qemu|vireo [--vireo-vmm EXE]
+
+prints TAP, one line per scenario, like labnet.py. The guest (Debian's
+kernel, busybox, xhci_pci, usbhid, hid_generic, evdev):
+
+  - waits for /proc/bus/input/devices to list a USB tablet and a USB
+    keyboard and prints their names and event handlers;
+  - with vireo.inject=1, reads the input events that follow (a key press
+    and release, an absolute move) from their /dev/input/event nodes and
+    prints them as hex, which the host decodes and compares with what it
+    sent. The host sends them through QMP input-send-event under QEMU;
+    vireo-vmm needs a SPICE input client for that, so its group checks
+    enumeration only (vireo.inject=0).
+"""
+
+import argparse
+import json
+import os
+import socket
+import struct
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import labcache  # noqa: E402
+import labguest  # noqa: E402
+import labinit  # noqa: E402
+import labl1  # noqa: E402
+
+GUEST_MEMORY_MB = 512
+SCENARIOS = (
+    ('usb-input', 1, 300),
+)
+L1_MARGIN = 240
+KEY_A = 30
+ABS_X_SENT = 16384
+
+labcache.MODULE_SETS.setdefault('usb', ['xhci_pci', 'usbhid', 'hid_generic', 'evdev'])
+
+# Reads input_event records (24 bytes on x86-64: timeval, type, code,
+# value) from an event node until @count arrived, as one hex line.
+_ACTION = r'''
+param() {
+	sed -n "s/.*vireo\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
+}
+i=0
+while :; do
+	kbd=$(grep -c -i 'N: Name=.*usb.*keyboard' /proc/bus/input/devices)
+	tab=$(grep -c -i 'N: Name=.*usb.*tablet' /proc/bus/input/devices)
+	[ "$kbd" -ge 1 ] && [ "$tab" -ge 1 ] && break
+	i=$((i + 1))
+	[ $i -lt 300 ] || hang "no USB keyboard and tablet: $(grep 'N: Name' /proc/bus/input/devices | tr '\n' ';')"
+	sleep 0.1
+done
+handler() {
+	grep -i -A5 "N: Name=.*usb.*$1" /proc/bus/input/devices | sed -n 's/.*H: Handlers=.*\(event[0-9]*\).*/\1/p' | head -n1
+}
+kev=$(handler keyboard)
+tev=$(handler tablet)
+echo "VIREO-L2-KBD $(grep -i 'N: Name=.*usb.*keyboard' /proc/bus/input/devices | head -n1 | cut -d= -f2-) $kev"
+echo "VIREO-L2-TABLET $(grep -i 'N: Name=.*usb.*tablet' /proc/bus/input/devices | head -n1 | cut -d= -f2-) $tev"
+if [ "$(param inject)" = 1 ]; then
+	# A key press and a release, each MSC_SCAN, EV_KEY and SYN: 6
+	# records; a move: ABS_X and ABS_Y come first.
+	dd if=/dev/input/$kev bs=24 count=6 2>/dev/null | od -An -tx1 -v | tr -d ' \n' > /tmp/kbd &
+	dd if=/dev/input/$tev bs=24 count=2 2>/dev/null | od -An -tx1 -v | tr -d ' \n' > /tmp/tab &
+	sleep 1
+	echo VIREO-L2-INPUTREADY
+	wait
+	echo "VIREO-L2-KBDEVENTS $(cat /tmp/kbd)"
+	echo "VIREO-L2-TABEVENTS $(cat /tmp/tab)"
+fi
+echo VIREO-L2-POWEROFF
+poweroff -f
+'''
+
+
+def l2_initramfs(cache):
+    init = labinit._L2_PROLOGUE.replace('@SCENARIO@', 'usb-input') + _ACTION
+    return cache._image('l2-usb-input', init, ['usb'])
+
+
+def decode_events(hexstr):
+    """[(type, code, value)] from the guest's hex dump of input_event records."""
+    data = bytes.fromhex(hexstr)
+    out = []
+    for off in range(0, len(data) - 23, 24):
+        ev_type, code, value = struct.unpack_from('<HHi', data, off + 16)
+        out.append((ev_type, code, value))
+    return out
+
+
+class UsbQemu(labguest.Qemu):
+    def __init__(self):
+        super().__init__('pc')
+
+    def argv(self, *a):
+        return super().argv(*a) + ['-device', 'qemu-xhci,id=xhci',
+                                   '-device', 'usb-tablet,bus=xhci.0',
+                                   '-device', 'usb-kbd,bus=xhci.0']
+
+    @staticmethod
+    def send_input(guest):
+        events = [
+            [{'type': 'key', 'data': {'down': True, 'key': {'type': 'qcode', 'data': 'a'}}}],
+            [{'type': 'key', 'data': {'down': False, 'key': {'type': 'qcode', 'data': 'a'}}}],
+            [{'type': 'abs', 'data': {'axis': 'x', 'value': ABS_X_SENT}},
+             {'type': 'abs', 'data': {'axis': 'y', 'value': ABS_X_SENT // 2}}],
+        ]
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(20)
+            s.connect(guest.ctl)
+            f = s.makefile('rw', encoding='utf-8')
+            f.readline()
+            cmds = [{'execute': 'qmp_capabilities'}] + [
+                {'execute': 'input-send-event', 'arguments': {'events': e}} for e in events]
+            for cmd in cmds:
+                f.write(json.dumps(cmd) + '\n')
+                f.flush()
+                while True:
+                    line = f.readline()
+                    if not line:
+                        raise OSError(f'QMP closed during {cmd["execute"]}')
+                    msg = json.loads(line)
+                    if 'error' in msg:
+                        raise OSError(f'QMP {cmd["execute"]}: {msg["error"]}')
+                    if 'return' in msg:
+                        break
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+def check_guest(guest, inject, timeout):
+    deadline = time.monotonic() + timeout
+    seen, got = [], {}
+    try:
+        for _, name, arg in guest.markers(deadline):
+            seen.append(name)
+            got[name] = arg
+            if name == 'ERROR':
+                raise ScenarioFailed(f'guest reported: {arg}')
+            if name == 'INPUTREADY':
+                guest.monitor.send_input(guest)
+        status = guest.wait(deadline)
+    except TimeoutError:
+        raise ScenarioFailed(f'timed out after {timeout} s (markers: {" ".join(seen)})') from None
+    except OSError as e:
+        raise ScenarioFailed(f'sending input: {e}') from None
+    for need in ('KBD', 'TABLET', 'POWEROFF') + (('KBDEVENTS', 'TABEVENTS') if inject else ()):
+        if need not in seen:
+            raise ScenarioFailed(f'no {need} from the guest (markers: {" ".join(seen)})')
+    if inject:
+        keys = [(c, v) for t, c, v in decode_events(got['KBDEVENTS']) if t == 1]
+        if keys != [(KEY_A, 1), (KEY_A, 0)]:
+            raise ScenarioFailed(f'keyboard events {keys}, expected KEY_A down and up')
+        xs = [v for t, c, v in decode_events(got['TABEVENTS']) if t == 3 and c == 0]
+        if not xs or abs(xs[0] - ABS_X_SENT) > 2:
+            raise ScenarioFailed(f'tablet ABS_X events {xs}, expected {ABS_X_SENT}')
+    if status != 0:
+        raise ScenarioFailed(f'guest powered off but the monitor exited with status {status}')
+
+
+def run_scenario(plan, monitor_name, sid, cpus, timeout):
+    inject = monitor_name != 'vireo'
+    monitor = labguest.Vireo(plan['vireo_vmm']) if monitor_name == 'vireo' else UsbQemu()
+    append = f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
+    log_path = os.path.join(plan['log_dir'], f'{monitor_name}-{sid}.log')
+    t0 = time.monotonic()
+    reason = None
+    with tempfile.TemporaryDirectory(prefix='vireo-lab-') as work:
+        guest = labguest.Guest(monitor, plan['kernel'], plan['initrd'], append,
+                               GUEST_MEMORY_MB, cpus, work_dir=work)
+        try:
+            guest.start()
+            check_guest(guest, inject, timeout)
+        except ScenarioFailed as e:
+            reason = str(e)
+        except OSError as e:
+            reason = f'cannot start {guest.argv[0]}: {e}'
+        finally:
+            if guest.proc:
+                guest.kill()
+            guest.log(log_path, f'result: {reason or "PASS"}')
+    return reason, time.monotonic() - t0, log_path
+
+
+def plan_cases(plan):
+    return [(m, sid, cpus, t) for m in plan['monitors'] for sid, cpus, t in SCENARIOS]
+
+
+def cmd_run_plan(args, prefix=''):
+    with open(args.plan, encoding='utf-8') as f:
+        plan = json.load(f)
+    if not os.path.exists('/dev/kvm'):
+        print(f'{prefix}lab: /dev/kvm missing', flush=True)
+        return 1
+    failed = 0
+    for m, sid, cpus, t in plan_cases(plan):
+        print(f'{prefix}lab: {m} {sid}: starting', flush=True)
+        reason, took, log_path = run_scenario(plan, m, sid, cpus, t)
+        res = {'name': f'{m} {sid}', 'ok': reason is None, 'reason': reason,
+               'seconds': round(took, 1), 'log': log_path}
+        with open(plan['results'], 'a', encoding='utf-8') as f:
+            f.write(json.dumps(res) + '\n')
+        failed += reason is not None
+        print(f'{prefix}lab: {m} {sid}: {"PASS" if reason is None else "FAIL: " + reason}'
+              f' ({took:.1f} s)', flush=True)
+    return 1 if failed else 0
+
+
+def cmd_test(args):
+    cache = labcache.Cache(args.build_dir)
+    if args.group == 'vireo':
+        if not args.vireo_vmm or not os.access(args.vireo_vmm, os.X_OK):
+            raise labcache.LabError('--vireo-vmm must name the vireo-vmm executable'
+                                    f' (got {args.vireo_vmm!r})')
+        monitors = ['vireo']
+    else:
+        monitors = ['qemu-pc']
+    base = os.path.join(cache.build_dir, 'lab-logs', 'usb-' + args.group)
+    os.makedirs(base, exist_ok=True)
+    for old in os.listdir(base):
+        os.unlink(os.path.join(base, old))
+    plan = {
+        'kernel': cache.vmlinuz(),
+        'initrd': l2_initramfs(cache),
+        'monitors': monitors,
+        'vireo_vmm': os.path.abspath(args.vireo_vmm) if args.vireo_vmm else None,
+        'log_dir': base,
+        'results': os.path.join(base, 'results.jsonl'),
+    }
+    plan_path = os.path.join(base, 'plan.json')
+    with open(plan_path, 'w', encoding='utf-8') as f:
+        json.dump(plan, f, indent=1)
+    cases = plan_cases(plan)
+    print(f'1..{len(cases)}', flush=True)
+    runner = [sys.executable, os.path.abspath(__file__), 'run-plan', plan_path]
+    lab_error = None
+    if labl1.hardware_kvm():
+        print('# /dev/kvm is hardware virtualization: running the guests directly', flush=True)
+        status = cmd_run_plan(argparse.Namespace(plan=plan_path), prefix='# ')
+    else:
+        print('# booting L1 (QEMU software emulation) to run the guests', flush=True)
+        errors = []
+
+        class ErrSink:
+            @staticmethod
+            def write(s):
+                for line in s.splitlines():
+                    if line.strip():
+                        errors.append(line)
+                        print('# ' + line, flush=True)
+
+        status = labl1.run(cache, runner, timeout=sum(c[3] for c in cases) + L1_MARGIN,
+                           err=ErrSink, on_line=lambda line: print('# ' + line, flush=True))
+        lab_error = next((e for e in errors if e.startswith('lab: ')), None)
+    results = {}
+    if os.path.exists(plan['results']):
+        with open(plan['results'], encoding='utf-8') as f:
+            for line in f:
+                r = json.loads(line)
+                results[r['name']] = r
+    failed = 0
+    for i, (m, sid, *_rest) in enumerate(cases, 1):
+        r = results.get(f'{m} {sid}')
+        if r is None:
+            failed += 1
+            print(f'not ok {i} - {m} {sid}: not run: {lab_error or f"runner exited with status {status}"}')
+        elif r['ok']:
+            print(f'ok {i} - {m} {sid} ({r["seconds"]} s)')
+        else:
+            failed += 1
+            print(f'not ok {i} - {m} {sid}: {r["reason"]} (log: {r["log"]})')
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    p = sub.add_parser('test', help='run the USB input scenarios, print TAP')
+    p.add_argument('--build-dir', required=True, help='meson build folder (cache lives in it)')
+    p.add_argument('--group', required=True, choices=('qemu', 'vireo'))
+    p.add_argument('--vireo-vmm', help='the vireo-vmm executable (group vireo)')
+    p.set_defaults(func=cmd_test)
+    p = sub.add_parser('run-plan', help=argparse.SUPPRESS)
+    p.add_argument('plan')
+    p.set_defaults(func=cmd_run_plan)
+    args = ap.parse_args()
+    try:
+        return args.func(args)
+    except (labcache.LabError, OSError) as e:
+        print(f'lab: {e}', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
