@@ -82,6 +82,16 @@ echo "VIREO-L2-LEASE $(cat /tmp/lease)"
 echo "VIREO-L2-ADDR $(ip -o -4 addr show dev eth0 | tr -s ' ' | cut -d' ' -f2-4)"
 echo "VIREO-L2-ROUTES $(ip route | tr '\n' ';')"
 host="10.0.2.2:$(param httpport)"
+# Servers started in the background may not listen yet: wait until they do
+# before telling the host.
+listening() {
+	i=0
+	while ! netstat -ltn 2>/dev/null | grep -q ":$1 "; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || hang "nothing listens on port $1"
+		sleep 0.1
+	done
+}
 # Wait for the host to say it is done with the guest's servers.
 wait_done() {
 	i=0
@@ -100,6 +110,7 @@ echo "VIREO-L2-SHA256 $(sha256sum /tmp/file | cut -d' ' -f1)"
 mkdir -p /www
 echo "VIREO-FWD-$(param token)" > /www/index.html
 httpd -p 80 -h /www || hang "busybox httpd did not start"
+listening 80
 echo VIREO-L2-FWDREADY
 wait_done
 echo "VIREO-L2-RNGDEV $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
@@ -128,6 +139,8 @@ mkdir -p /www
 mv /tmp/big /www/big
 httpd -p 80 -h /www || hang "busybox httpd did not start"
 (sleep 100000 | nc -l -p 81 >/dev/null) &
+listening 80
+listening 81
 echo VIREO-L2-FWDREADY
 wait_done
 echo VIREO-L2-POWEROFF
