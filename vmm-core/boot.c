@@ -97,6 +97,19 @@ vmm_boot_prepare (VmmMachine *m, GError **error)
       return TRUE;
     }
 
+  if (m->bios_path != NULL || m->uefi_code_path != NULL)
+    {
+      /* The firmware loads the kernel; fw_cfg checks it when the
+       * firmware is set up. */
+      if (m->kernel_path != NULL
+          && (m->kernel = map_file (m->kernel_path, "kernel", VMM_ERROR_KERNEL, error)) == NULL)
+        return FALSE;
+      if (m->initrd_path != NULL
+          && (m->initrd = map_file (m->initrd_path, "initrd", VMM_ERROR_INITRD, error)) == NULL)
+        return FALSE;
+      return TRUE;
+    }
+
   m->kernel = map_file (m->kernel_path, "kernel", VMM_ERROR_KERNEL, error);
   if (m->kernel == NULL)
     return FALSE;
@@ -252,8 +265,50 @@ load_linux (VmmMachine *m, GError **error)
 }
 
 gboolean
+vmm_boot_create_firmware (VmmMachine *m, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  uint32_t apic_ids[VMM_CPUS_MAX];
+  VmmAcpiConfig acpi = {
+    .n_cpus = m->n_cpus,
+    .apic_ids = apic_ids,
+    .pci_mmio64_base = mmio64_base (m),
+    .has_ecam = TRUE,
+  };
+  VmmFirmwareBootConfig cfg = {
+    .bios_path = m->bios_path,
+    .uefi_code_path = m->uefi_code_path,
+    .uefi_vars_path = m->uefi_vars_path,
+    .persist_vars = TRUE,
+    .ram_size = m->ram_size,
+    .lowmem_size = m->lowmem_size,
+    .n_cpus = m->n_cpus,
+    .max_cpus = m->n_cpus,
+    .sercon_port = VMM_PORT_COM1,
+    .acpi = &acpi,
+    .uuid = m->has_uuid ? m->uuid : NULL,
+    .kernel = m->kernel,
+    .initrd = m->initrd,
+    .cmdline = m->cmdline,
+  };
+
+  for (unsigned i = 0; i < m->n_cpus; i++)
+    apic_ids[i] = i;
+  m->firmware = vmm_firmware_boot_new (&cfg, &m->platform.mem, m->pio, m->mmio, &local);
+  if (m->firmware == NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 vmm_boot_load (VmmMachine *m, GError **error)
 {
+  if (m->firmware != NULL)
+    return vmm_firmware_boot_load (m->firmware, m->vm_fd, VMM_FIRST_FIRMWARE_SLOT, m->ram,
+                                   m->lowmem_size, error);
   if (m->realmode != NULL)
     {
       memcpy (m->ram + REALMODE_LOAD_ADDR, g_bytes_get_data (m->realmode, NULL),
@@ -289,7 +344,9 @@ vmm_boot_setup_bsp (VmmMachine *m, VmmVcpu *bsp, GError **error)
   memset (&regs, 0, sizeof regs);
   regs.rflags = 0x2;
 
-  if (m->realmode != NULL)
+  if (m->firmware != NULL)
+    vmm_firmware_boot_setup_bsp (&sregs, &regs);
+  else if (m->realmode != NULL)
     {
       sregs.cs.selector = REALMODE_LOAD_ADDR >> 4;
       sregs.cs.base = REALMODE_LOAD_ADDR;

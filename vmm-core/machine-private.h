@@ -20,6 +20,7 @@
 #include "usb/usb-hid.h"
 #include "usb/usb-input.h"
 #include "x86/bzimage.h"
+#include "firmware/firmware-boot.h"
 
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -61,6 +62,9 @@ typedef enum {
 struct _VmmMachine {
   /* Configuration. */
   char *kernel_path, *initrd_path, *cmdline, *realmode_path;
+  char *bios_path, *uefi_code_path, *uefi_vars_path;
+  uint8_t uuid[16];
+  gboolean has_uuid;
   VmmDiskConfig disks[VMM_DISKS_MAX];   /* strings owned by the machine */
   unsigned n_disks;
   gboolean net_user, net_restricted, rng;
@@ -106,6 +110,7 @@ struct _VmmMachine {
   VmmPm *pm;
   VmmResetControl *reset_control;
   VmmPciBus *pci;
+  VmmFirmwareBoot *firmware;    /* firmware boot only */
   VmmDisplay *display;       /* NULL without a screen */
   VmmSpice *spice;
   VmmUsbHid *usb_keyboard, *usb_tablet;
@@ -154,6 +159,8 @@ void     vmm_vcpu_dump       (VmmVcpu *vcpu, const char *why);
 /* boot.c */
 gboolean vmm_boot_prepare    (VmmMachine *m, GError **error);
 gboolean vmm_boot_load       (VmmMachine *m, GError **error);
+/* Firmware boot: the firmware, fw_cfg and debug console, on the buses. */
+gboolean vmm_boot_create_firmware (VmmMachine *m, GError **error);
 gboolean vmm_boot_setup_bsp  (VmmMachine *m, VmmVcpu *bsp, GError **error);
 
 /* machine.c: posted by devices and vCPU threads. */

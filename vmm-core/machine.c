@@ -402,9 +402,13 @@ reset_devices (VmmMachine *m)
 static gboolean
 power_on_pci (VmmMachine *m, GError **error)
 {
-  int r = vmm_pci_bus_assign_bars (m->pci, VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE,
-                                   VMM_PCI_IO_BASE, VMM_PCI_IO_SIZE);
+  int r;
 
+  /* Firmware assigns the BARs itself. */
+  if (m->firmware != NULL)
+    return TRUE;
+  r = vmm_pci_bus_assign_bars (m->pci, VMM_PCI_MMIO32_BASE, VMM_PCI_MMIO32_SIZE,
+                               VMM_PCI_IO_BASE, VMM_PCI_IO_SIZE);
   if (r < 0)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
@@ -446,7 +450,22 @@ validate_config (const VmmConfig *config, GError **error)
   long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
   uint64_t host_mem = pages > 0 && page_size > 0 ? (uint64_t) pages * (uint64_t) page_size : 0;
 
-  if ((config->kernel_path == NULL) == (config->realmode_image_path == NULL))
+  gboolean firmware = config->bios_path != NULL || config->uefi_code_path != NULL;
+
+  if (config->bios_path != NULL && config->uefi_code_path != NULL)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "A machine boots through either BIOS or UEFI, not both");
+      return FALSE;
+    }
+  if ((config->uefi_code_path == NULL) != (config->uefi_vars_path == NULL))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "UEFI needs both the firmware code and the machine's variables file");
+      return FALSE;
+    }
+  if (firmware ? config->realmode_image_path != NULL
+               : (config->kernel_path == NULL) == (config->realmode_image_path == NULL))
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "No kernel given");
       return FALSE;
@@ -602,6 +621,8 @@ handle_requests (VmmMachine *m, guint req)
   if (req & (VMM_REQ_KILL | VMM_REQ_POWEROFF))
     {
       vmm_vcpus_stop (m);
+      if (m->firmware != NULL)
+        vmm_firmware_boot_flush (m->firmware);
       set_state (m, VMM_STATE_STOPPED);
       return;
     }
@@ -740,6 +761,14 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->initrd_path = g_strdup (config->initrd_path);
   m->cmdline = g_strdup (config->cmdline);
   m->realmode_path = g_strdup (config->realmode_image_path);
+  m->bios_path = g_strdup (config->bios_path);
+  m->uefi_code_path = g_strdup (config->uefi_code_path);
+  m->uefi_vars_path = g_strdup (config->uefi_vars_path);
+  if (config->uuid != NULL)
+    {
+      memcpy (m->uuid, config->uuid, 16);
+      m->has_uuid = TRUE;
+    }
   m->net_user = config->net_user;
   m->net_restricted = config->net_restricted;
   m->net_forwards = g_strdupv ((char **) config->net_forwards);
@@ -781,6 +810,14 @@ vmm_machine_new (const VmmConfig *config, GError **error)
       return NULL;
     }
   if (!alloc_ram (m, error) || !vmm_vm_platform_add_ram (m, error) || !create_devices (m, error))
+    return NULL;
+  if ((m->bios_path != NULL || m->uefi_code_path != NULL) && !vmm_boot_create_firmware (m, error))
+    return NULL;
+  /* SeaBIOS draws on bochs-display through this VGA BIOS; OVMF has its
+   * own drivers for both screens. */
+  if (m->bios_path != NULL && m->want_display && m->display_device == VMM_DISPLAY_DEVICE_BOCHS
+      && !vmm_firmware_boot_add_rom (m->firmware, "vgaroms/vgabios-bochs-display.bin",
+                                     "/usr/share/seabios/vgabios-bochs-display.bin", "seabios", error))
     return NULL;
   if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !power_on_pci (m, error)
       || !vmm_vcpus_create (m, error))
@@ -981,6 +1018,8 @@ vmm_machine_free (VmmMachine *m)
   vmm_serial_free (m->serial);
   vmm_bus_free (m->pio);
   vmm_bus_free (m->mmio);
+  /* After the buses: the firmware's devices were registered on them. */
+  vmm_firmware_boot_free (m->firmware);
   if (m->ram != NULL)
     munmap (m->ram, m->ram_size);
   vmm_kvm_close (&m->kvm);
@@ -992,6 +1031,9 @@ vmm_machine_free (VmmMachine *m)
   g_free (m->initrd_path);
   g_free (m->cmdline);
   g_free (m->realmode_path);
+  g_free (m->bios_path);
+  g_free (m->uefi_code_path);
+  g_free (m->uefi_vars_path);
   g_strfreev (m->net_forwards);
   g_free (m->spice_listen);
   g_free (m->net_mac_seed);

@@ -16,10 +16,11 @@
 #include <unistd.h>
 
 /* The real-mode TSS and EPT identity map need three pages and one page
- * that the guest never uses; these sit just below the BIOS flash at the
- * top of 4 GiB, clear of the LAPIC and of PCI. */
-#define KVM_TSS_ADDR          0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+ * that the guest never uses; these sit below the 16 MiB flash window at
+ * the top of 4 GiB (where QEMU puts them too), clear of the LAPIC and of
+ * PCI. */
+#define KVM_TSS_ADDR          0xfeffd000ULL
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ULL
 
 static gboolean
 set_slot (int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host, GError **error)

@@ -124,6 +124,15 @@ typedef struct {
   gboolean display;
   VmmDisplayDevice display_device;
   const char *spice_listen;
+  /* Boot through firmware rather than loading the kernel directly:
+   * either a BIOS image (SeaBIOS bios-256k.bin) or OVMF's code image and
+   * the machine's own copy of its variables (written back as the guest
+   * changes them). kernel_path is then optional: given, the firmware
+   * boots it. */
+  const char *bios_path;
+  const char *uefi_code_path;
+  const char *uefi_vars_path;
+  const uint8_t *uuid;          /* optional, 16 bytes: the machine's SMBIOS UUID */
 } VmmConfig;
 
 /* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */

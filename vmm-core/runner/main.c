@@ -309,6 +309,7 @@ main (int argc, char **argv)
 {
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
+  g_autofree char *bios = NULL, *uefi_code = NULL, *uefi_vars = NULL;
   g_auto(GStrv) disks = NULL, cdroms = NULL;
   g_autofree char *net = NULL, *spice = NULL, *display = NULL;
   gboolean rng = FALSE;
@@ -336,6 +337,12 @@ main (int argc, char **argv)
       "Show the guest's screen to SPICE viewers (remote-viewer spice+unix://PATH or spice://127.0.0.1:PORT)",
       "unix:PATH|tcp:127.0.0.1:PORT" },
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Where COM1 goes: stdio (default) or file:PATH", "stdio|file:PATH" },
+    { "bios", 0, 0, G_OPTION_ARG_FILENAME, &bios,
+      "Boot through this BIOS image, e.g. /usr/share/seabios/bios-256k.bin", "FILE" },
+    { "uefi-code", 0, 0, G_OPTION_ARG_FILENAME, &uefi_code,
+      "Boot through this UEFI image, e.g. /usr/share/OVMF/OVMF_CODE_4M.fd", "FILE" },
+    { "uefi-vars", 0, 0, G_OPTION_ARG_FILENAME, &uefi_vars,
+      "The machine's UEFI variables (a copy of OVMF_VARS_4M.fd; written to)", "FILE" },
     { "realmode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &realmode,
       "A raw real-mode program instead of a kernel (for testing the monitor)", "FILE" },
     { NULL }
@@ -361,8 +368,10 @@ main (int argc, char **argv)
       g_autofree char *msg = g_strdup_printf ("unexpected argument “%s”", argv[1]);
       return bad_input (msg);
     }
-  if (kernel == NULL && realmode == NULL)
-    return bad_input ("--kernel FILE is required");
+  if (kernel == NULL && realmode == NULL && bios == NULL && uefi_code == NULL)
+    return bad_input ("--kernel FILE, --bios FILE or --uefi-code FILE is required");
+  if ((uefi_code == NULL) != (uefi_vars == NULL))
+    return bad_input ("--uefi-code and --uefi-vars go together");
   if (kernel != NULL && realmode != NULL)
     return bad_input ("--kernel and --realmode exclude each other");
 
@@ -371,6 +380,9 @@ main (int argc, char **argv)
   config.initrd_path = initrd;
   config.cmdline = append;
   config.realmode_image_path = realmode;
+  config.bios_path = bios;
+  config.uefi_code_path = uefi_code;
+  config.uefi_vars_path = uefi_vars;
   if (memory != NULL && !parse_size (memory, &config.memory))
     {
       g_autofree char *msg = g_strdup_printf ("invalid memory size “%s” (use e.g. 512M or 2G)", memory);

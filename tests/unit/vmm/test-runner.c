@@ -134,6 +134,11 @@ test_bad_input (void)
       expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", fwd, NULL },
                         "SPICE at");
     }
+    expect_bad_input ((const char *const[]) { "--bios", "/nonexistent/bios.bin", NULL },
+                      "bios.bin");
+    expect_bad_input ((const char *const[]) { "--uefi-code", "/nonexistent/code.fd", NULL },
+                      "--uefi-vars");
+    expect_bad_input ((const char *const[]) { "--bios", text, NULL }, text);
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--display", "vga", NULL },
                       "invalid --display");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "vnc:1", NULL },
