@@ -137,6 +137,13 @@ class UsbQemu(labguest.Qemu):
                         break
 
 
+class UsbVireo(labguest.Vireo):
+    """vireo-vmm gives a machine its xHCI tablet and keyboard with a screen."""
+
+    def argv(self, *a):
+        return super().argv(*a) + ['--display', 'bochs']
+
+
 class ScenarioFailed(Exception):
     pass
 
@@ -173,7 +180,7 @@ def check_guest(guest, inject, timeout):
 
 def run_scenario(plan, monitor_name, sid, cpus, timeout):
     inject = monitor_name != 'vireo'
-    monitor = labguest.Vireo(plan['vireo_vmm']) if monitor_name == 'vireo' else UsbQemu()
+    monitor = UsbVireo(plan['vireo_vmm']) if monitor_name == 'vireo' else UsbQemu()
     append = f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
     log_path = os.path.join(plan['log_dir'], f'{monitor_name}-{sid}.log')
     t0 = time.monotonic()
