@@ -820,6 +820,11 @@ start_thread (GTask        *task,
        * configuration sticks. */
       config.net_mac_seed = start->uuid;
       config.rng = TRUE;
+      /* The screen goes to the console page over SPICE, through
+       * vireo_machine_open_display_fd(); a directly booted Linux drives
+       * virtio-gpu. */
+      config.display = TRUE;
+      config.display_device = VMM_DISPLAY_DEVICE_VIRTIO_GPU;
     }
 
   vmm = vmm_machine_new (&config, &error);
@@ -1122,4 +1127,30 @@ vireo_machine_set_realmode_image (VireoMachine *self,
 
   g_free (self->realmode_image);
   self->realmode_image = g_strdup (path);
+}
+
+/**
+ * vireo_machine_open_display_fd:
+ *
+ * Connects a viewer in this process to the running machine's screen: one
+ * call per SPICE channel (spice_session_open_fd() for the main channel,
+ * spice_channel_open_fd() for the others).
+ *
+ * Returns: a connected socket the caller owns, or -1 with @error set
+ *   when the machine is not running or has no screen
+ */
+int
+vireo_machine_open_display_fd (VireoMachine  *self,
+                               GError       **error)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), -1);
+
+  if (self->run == NULL || self->run->vmm == NULL || self->start_pending)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   _("“%s” is not running"), vireo_machine_get_name (self));
+      return -1;
+    }
+
+  return vmm_machine_open_display_fd (self->run->vmm, error);
 }

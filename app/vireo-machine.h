@@ -82,5 +82,7 @@ void               vireo_machine_operate_async (VireoMachine         *self,
 gboolean           vireo_machine_operate_finish (VireoMachine        *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
+int                vireo_machine_open_display_fd (VireoMachine       *self,
+                                                  GError            **error);
 
 G_END_DECLS

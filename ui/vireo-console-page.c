@@ -148,6 +148,13 @@ page_action (GtkWidget  *widget,
   if (self->machine == NULL)
     return;
 
+  if (g_str_equal (action_name, "console.properties"))
+    {
+      gtk_widget_activate_action (widget, "win.machine-properties", "s",
+                                  vireo_machine_get_uuid (self->machine));
+      return;
+    }
+
   for (guint i = 0; i < G_N_ELEMENTS (page_actions); i++)
     {
       if (g_str_equal (action_name, page_actions[i].page_action))
@@ -265,6 +272,7 @@ vireo_console_page_class_init (VireoConsolePageClass *klass)
 
   for (guint i = 0; i < G_N_ELEMENTS (page_actions); i++)
     gtk_widget_class_install_action (widget_class, page_actions[i].page_action, NULL, page_action);
+  gtk_widget_class_install_action (widget_class, "console.properties", NULL, page_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }

@@ -66,7 +66,10 @@ test_machine_firmware_refused (void)
   g_assert_cmpint (vireo_machine_get_state (machine), ==, VIREO_MACHINE_STATE_STOPPED);
   g_clear_error (&error);
 
-  /* Nothing to pause or force off. */
+  /* Nothing to pause, force off or look at. */
+  g_assert_cmpint (vireo_machine_open_display_fd (machine, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
   g_assert_false (operate (machine, VIREO_MACHINE_OPERATION_PAUSE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_clear_error (&error);
@@ -182,6 +185,11 @@ test_machine_run_cycle (void)
   g_assert_false (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_START));
   g_assert_false (start (machine, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+
+  /* The real-mode programs have no screen; the monitor says so. */
+  g_assert_cmpint (vireo_machine_open_display_fd (machine, &error), ==, -1);
+  g_assert_nonnull (error);
   g_clear_error (&error);
 
   g_assert_true (operate (machine, VIREO_MACHINE_OPERATION_PAUSE, &error));
