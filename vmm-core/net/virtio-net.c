@@ -386,8 +386,8 @@ rx_frame (VmmVirtioNet *net, VmmVirtqueue *vq, const struct iovec *iov, unsigned
     }
   net->n_stash -= k;
   memmove (net->stash, net->stash + k, net->n_stash * sizeof net->stash[0]);
-  for (unsigned i = 0; i < k; i++)
-    vmm_virtq_push (vq, net->rx_elems[i], net->rx_written[i]);
+  /* All of the frame's buffers become visible together. */
+  vmm_virtq_push_batch (vq, net->rx_elems, net->rx_written, k);
   vmm_virtq_notify (vq);
   count (&net->stats.rx_frames);
   return (ssize_t) len;

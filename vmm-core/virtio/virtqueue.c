@@ -300,25 +300,41 @@ broken:
 }
 
 void
-vmm_virtq_push (VmmVirtqueue *vq, VmmVirtqElem *elem, uint32_t written)
+vmm_virtq_push_batch (VmmVirtqueue *vq, VmmVirtqElem **elems, const uint32_t *written, unsigned n)
 {
-  uint8_t *slot;
-  uint32_t id, len;
+  gboolean any = FALSE;
 
   g_mutex_lock (&vq->lock);
-  if (vq->running && elem->generation == vq->generation)
+  for (unsigned i = 0; i < n; i++)
     {
+      VmmVirtqElem *elem = elems[i];
+      uint8_t *slot;
+      uint32_t id, len;
+
+      if (!vq->running || elem->generation != vq->generation)
+        continue;
       slot = vq->used + 4 + 8 * (size_t) (vq->used_idx & (vq->size - 1));
       id = htole32 (elem->head);
-      len = htole32 ((uint32_t) MIN ((uint64_t) written, elem->in_len));
+      len = htole32 ((uint32_t) MIN ((uint64_t) written[i], elem->in_len));
       memcpy (slot, &id, 4);
       memcpy (slot + 4, &len, 4);
       vq->used_idx++;
+      any = TRUE;
+    }
+  if (any)
+    {
       __atomic_store_n ((uint16_t *) (void *) (vq->used + 2), htole16 (vq->used_idx), __ATOMIC_RELEASE);
       vq->pushed = TRUE;
     }
   g_mutex_unlock (&vq->lock);
-  g_free (elem);
+  for (unsigned i = 0; i < n; i++)
+    g_free (elems[i]);
+}
+
+void
+vmm_virtq_push (VmmVirtqueue *vq, VmmVirtqElem *elem, uint32_t written)
+{
+  vmm_virtq_push_batch (vq, &elem, &written, 1);
 }
 
 void

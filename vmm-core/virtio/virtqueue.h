@@ -42,6 +42,11 @@ int      vmm_virtq_pop       (VmmVirtqueue *vq, VmmVirtqElem **elem);
  * writable segments, and frees it. Does not interrupt the guest: call
  * vmm_virtq_notify once after a batch. */
 void     vmm_virtq_push      (VmmVirtqueue *vq, VmmVirtqElem *elem, uint32_t written);
+/* Pushes @n elements and makes them visible to the driver at once (one
+ * used->idx update): a frame spread over several receive buffers must not
+ * be seen half there by a driver that polls. */
+void     vmm_virtq_push_batch (VmmVirtqueue *vq, VmmVirtqElem **elems, const uint32_t *written,
+                               unsigned n);
 /* Interrupts the guest if the driver asked for it (EVENT_IDX, or the
  * NO_INTERRUPT flag) and something was pushed since the last notify. */
 void     vmm_virtq_notify    (VmmVirtqueue *vq);

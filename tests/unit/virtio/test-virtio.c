@@ -21,6 +21,7 @@
 
 typedef struct {
   VmmVirtio *vio;
+  gboolean batch;          /* answer everything popped with one push */
   gint starts, resets, notifies;
   uint64_t features;
 } Echo;
@@ -57,14 +58,25 @@ echo_notify (void *dev, VmmVirtqueue *vq)
   Echo *e = dev;
   VmmVirtqElem *elem;
 
+  VmmVirtqElem *batch[64];
+  uint32_t written[64];
+  unsigned n_batch = 0;
+
   g_atomic_int_inc (&e->notifies);
-  while (vmm_virtq_pop (vq, &elem) > 0)
+  while (n_batch < G_N_ELEMENTS (batch) && vmm_virtq_pop (vq, &elem) > 0)
     {
       uint8_t buf[4096];
       size_t n = vmm_iov_to_buf (elem->iov, elem->n_out, 0, buf, MIN (sizeof buf, elem->out_len));
       size_t w = vmm_iov_from_buf (elem->iov + elem->n_out, elem->n_in, 0, buf, n);
-      vmm_virtq_push (vq, elem, (uint32_t) w);
+      if (e->batch)
+        {
+          batch[n_batch] = elem;
+          written[n_batch++] = (uint32_t) w;
+        }
+      else
+        vmm_virtq_push (vq, elem, (uint32_t) w);
     }
+  vmm_virtq_push_batch (vq, batch, written, n_batch);
   vmm_virtq_notify (vq);
 }
 
@@ -178,6 +190,34 @@ test_event_idx_suppresses (void)
   vtd_set_used_event (vtd, 0, 3);       /* the 4th used entry */
   round_trip (vtd, FALSE);
   g_assert_cmpuint (vtd_msi_count (vtd), ==, before + 1);
+  vtd_free (vtd);
+}
+
+static void
+test_push_batch (void)
+{
+  Echo *e;
+  Vtd *vtd = echo_new (&e, 16);
+  uint64_t in = vtd_alloc (vtd, 64, 8), out = vtd_alloc (vtd, 3 * 16, 8);
+  uint16_t heads[3];
+  uint32_t id, len;
+
+  e->batch = TRUE;
+  g_assert_true (vtd_init (vtd, F_VERSION_1, 0, TRUE));
+  memcpy (vtd_ptr (vtd, in), "abcdefghi", 9);
+  for (unsigned i = 0; i < 3; i++)
+    {
+      VtdBuf bufs[] = { { in + 3 * i, 3, FALSE }, { out + 16 * i, 16, TRUE } };
+      heads[i] = vtd_add_chain (vtd, 0, bufs, 2, FALSE);
+    }
+  vtd_kick (vtd, 0);
+  for (unsigned i = 0; i < 3; i++)
+    {
+      g_assert_true (vtd_wait_used (vtd, 0, &id, &len, 5000));
+      g_assert_cmpuint (id, ==, heads[i]);
+      g_assert_cmpuint (len, ==, 3);
+      g_assert_cmpmem (vtd_ptr (vtd, out + 16 * i), 3, &"abcdefghi"[3 * i], 3);
+    }
   vtd_free (vtd);
 }
 
@@ -424,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virtio/echo-indirect-event-idx", test_echo_indirect_event_idx);
   g_test_add_func ("/virtio/event-idx-suppresses", test_event_idx_suppresses);
   g_test_add_func ("/virtio/intx", test_intx);
+  g_test_add_func ("/virtio/push-batch", test_push_batch);
   g_test_add_func ("/virtio/msix-masked-pending", test_msix_masked_pending);
   g_test_add_func ("/virtio/reset", test_reset);
   g_test_add_func ("/virtio/bad/loop", test_bad_loop);
