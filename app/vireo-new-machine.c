@@ -468,14 +468,23 @@ identify_iso (OsinfoDb      *db,
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(OsinfoMedia) media = NULL;
+  g_autoptr(GMainContext) context = NULL;
 
   *os = NULL;
   if (!vireo_check_readable_file (iso, error))
     return FALSE;
 
+  /* libosinfo's blocking call runs its async one in a main loop on the
+   * thread-default context; in a worker thread that is the global
+   * default context, which the UI thread owns, and the two threads then
+   * take turns on it or wait for each other for good. A context of our
+   * own keeps the reading in this thread. */
+  context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
   media = osinfo_media_create_from_location_with_flags (iso, cancellable,
                                                         OSINFO_MEDIA_DETECT_REQUIRE_BOOTABLE,
                                                         &local_error);
+  g_main_context_pop_thread_default (context);
   if (media == NULL)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
