@@ -645,7 +645,7 @@ handle_requests (VmmMachine *m, guint req)
         }
       if (error != NULL)
         {
-          g_warning ("Restarting the guest failed: %s", error->message);
+          g_message ("Restarting the guest failed: %s", error->message);
           set_state (m, VMM_STATE_CRASHED);
           return;
         }

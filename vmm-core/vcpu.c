@@ -236,10 +236,10 @@ vmm_vcpu_dump (VmmVcpu *vcpu, const char *why)
 
   if (ioctl (vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl (vcpu->fd, KVM_GET_SREGS, &s) < 0)
     {
-      g_warning ("vCPU %u: %s (registers unavailable: %s)", vcpu->index, why, g_strerror (errno));
+      g_message ("vCPU %u: %s (registers unavailable: %s)", vcpu->index, why, g_strerror (errno));
       return;
     }
-  g_warning ("vCPU %u: %s\n"
+  g_message ("vCPU %u: %s\n"
              "  RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n"
              "  RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n"
              "  R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx\n"

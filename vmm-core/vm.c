@@ -72,7 +72,11 @@ vmm_vm_create (VmmMachine *m, GError **error)
   uint64_t identity = KVM_IDENTITY_MAP_ADDR;
   int fd;
 
-  fd = ioctl (m->kvm.fd, KVM_CREATE_VM, 0);
+  /* Creating a VM can be interrupted by a signal (the runner's SIGUSR1
+   * or the app's), and is then simply tried again. */
+  do
+    fd = ioctl (m->kvm.fd, KVM_CREATE_VM, 0);
+  while (fd < 0 && errno == EINTR);
   if (fd < 0)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,

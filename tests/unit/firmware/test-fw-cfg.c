@@ -132,7 +132,7 @@ test_directory (void)
   const char *expect[] = { "bootorder", "etc/a", "etc/e820", "genroms/x.bin" };
   uint8_t hdr[4], e[64], data[8];
   int key_b, key_a;
-  uint32_t size;
+  uint32_t size = 0;
   g_autofree uint8_t *contents = NULL;
 
   guest_init (&g);

@@ -132,7 +132,7 @@ check_tables (uint64_t ram, uint64_t lowmem, unsigned cpus)
       g_assert_cmpuint (vmm_le_get (w.s[i] + 2, 2), !=, vmm_le_get (w.s[j] + 2, 2));
 
   s = find (&w, 1, 0);
-  g_assert_nonnull (s);
+  g_assert (s != NULL);
   g_assert_cmpstr (string_of (s, end, s[4]), ==, "Vireo");
   g_assert_cmpstr (string_of (s, end, s[5]), ==, "Vireo Virtual Machine");
   g_assert_cmpmem (s + 8, 8, "\x78\x56\x34\x12\xbc\x9a\xf0\xde", 8);
@@ -141,7 +141,7 @@ check_tables (uint64_t ram, uint64_t lowmem, unsigned cpus)
   g_assert_cmpmem (g_bytes_get_data (fw_uuid, NULL), g_bytes_get_size (fw_uuid), uuid, 16);
 
   s = find (&w, 4, 0);
-  g_assert_nonnull (s);
+  g_assert (s != NULL);
   g_assert_cmpuint (s[0x23], ==, cpus);
   g_assert_cmpstr (string_of (s, end, s[4]), ==, "CPU 0");
   g_assert_null (find (&w, 4, 1));
@@ -149,7 +149,7 @@ check_tables (uint64_t ram, uint64_t lowmem, unsigned cpus)
   /* The memory device holds all RAM; the mapped ranges cover exactly
    * the RAM regions. */
   s = find (&w, 17, 0);
-  g_assert_nonnull (s);
+  g_assert (s != NULL);
   if (vmm_le_get (s + 0xc, 2) == 0x7fff)
     g_assert_cmpuint (vmm_le_get (s + 0x1c, 4), ==, ram >> 20);
   else
