@@ -760,14 +760,27 @@ typedef struct
   char     *realmode_image;
   guint64   memory;
   guint     cpus;
-  /* Copies of the profile's virtio disks, as the monitor takes them. */
+  /* Copies of the profile's disks and CD-ROM drives, as the monitor
+   * takes them: paths (NULL for an empty drive), formats, and kinds. */
   GPtrArray *disk_paths;
   GPtrArray *disk_formats;
+  GArray    *disk_kinds;       /* DiskKind */
+  char      *bios;             /* firmware boot; NULL boots the kernel directly */
   /* User-mode networking with the profile's port forwards, NULL-ended;
    * NULL for the real-mode test programs, which have no PCI driver. */
   GPtrArray *net_forwards;
   char      *uuid;
 } StartData;
+
+typedef enum {
+  DISK_KIND_VIRTIO,
+  DISK_KIND_SATA,
+  DISK_KIND_CDROM,
+} DiskKind;
+
+/* Debian's SeaBIOS; a Flatpak bundles the same file at this path under
+ * its own prefix. */
+#define SEABIOS_IMAGE "/usr/share/seabios/bios-256k.bin"
 
 static void
 start_data_free (gpointer data)
@@ -781,6 +794,8 @@ start_data_free (gpointer data)
   g_free (start->realmode_image);
   g_clear_pointer (&start->disk_paths, g_ptr_array_unref);
   g_clear_pointer (&start->disk_formats, g_ptr_array_unref);
+  g_clear_pointer (&start->disk_kinds, g_array_unref);
+  g_free (start->bios);
   g_clear_pointer (&start->net_forwards, g_ptr_array_unref);
   g_free (start->uuid);
   g_free (start);
@@ -802,14 +817,20 @@ start_thread (GTask        *task,
   config.initrd_path = start->initrd;
   config.cmdline = start->cmdline;
   config.realmode_image_path = start->realmode_image;
+  config.bios_path = start->bios;
   config.memory = start->memory;
   config.cpus = start->cpus;
   config.state_notify = on_vmm_state_cb;
   config.state_data = start->run;
   for (guint i = 0; i < start->disk_paths->len && i < VMM_DISKS_MAX; i++)
     {
+      DiskKind kind = g_array_index (start->disk_kinds, DiskKind, i);
+
       config.disks[i].path = g_ptr_array_index (start->disk_paths, i);
       config.disks[i].format = g_ptr_array_index (start->disk_formats, i);
+      config.disks[i].bus = kind == DISK_KIND_VIRTIO ? VMM_DISK_BUS_VIRTIO : VMM_DISK_BUS_SATA;
+      config.disks[i].cdrom = kind == DISK_KIND_CDROM;
+      config.disks[i].read_only = kind == DISK_KIND_CDROM;
     }
   config.n_disks = MIN (start->disk_paths->len, VMM_DISKS_MAX);
   if (start->net_forwards != NULL)
@@ -821,10 +842,12 @@ start_thread (GTask        *task,
       config.net_mac_seed = start->uuid;
       config.rng = TRUE;
       /* The screen goes to the console page over SPICE, through
-       * vireo_machine_open_display_fd(); a directly booted Linux drives
-       * virtio-gpu. */
+       * vireo_machine_open_display_fd(). A directly booted Linux drives
+       * virtio-gpu; what boots through the BIOS (installers, Windows)
+       * gets the plain framebuffer every OS can draw on. */
       config.display = TRUE;
-      config.display_device = VMM_DISPLAY_DEVICE_VIRTIO_GPU;
+      config.display_device = start->bios != NULL ? VMM_DISPLAY_DEVICE_BOCHS
+                                                   : VMM_DISPLAY_DEVICE_VIRTIO_GPU;
     }
 
   vmm = vmm_machine_new (&config, &error);
@@ -897,18 +920,20 @@ vireo_machine_start_async (VireoMachine        *self,
                                _("“%s” is already running"), vireo_machine_get_name (self));
       return;
     }
-  if (vireo_profile_get_kernel (self->profile) == NULL && self->realmode_image == NULL)
+  if (vireo_profile_get_kernel (self->profile) == NULL && self->realmode_image == NULL
+      && vireo_profile_get_firmware (self->profile) == VIREO_FIRMWARE_UEFI)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _("Vireo can't start machines that boot from firmware yet; "
-                                 "for now a machine runs only when its settings name a Linux "
-                                 "kernel to start directly."));
+                               _("Vireo can't start machines with UEFI firmware yet. "
+                                 "Choose BIOS in the machine's properties to start it."));
       return;
     }
 
   start = g_new0 (StartData, 1);
   start->run = vireo_run_new (self, ++self->generation);
   start->realmode_image = g_strdup (self->realmode_image);
+  if (start->realmode_image == NULL && vireo_profile_get_kernel (self->profile) == NULL)
+    start->bios = g_strdup (SEABIOS_IMAGE);
   if (start->realmode_image == NULL)
     {
       start->kernel = g_strdup (vireo_profile_get_kernel (self->profile));
@@ -918,18 +943,20 @@ vireo_machine_start_async (VireoMachine        *self,
   start->memory = vireo_profile_get_memory_kib (self->profile) * 1024;
   start->disk_paths = g_ptr_array_new_with_free_func (g_free);
   start->disk_formats = g_ptr_array_new ();
+  start->disk_kinds = g_array_new (FALSE, FALSE, sizeof (DiskKind));
   for (guint i = 0; i < vireo_profile_get_n_disks (self->profile); i++)
     {
       const VireoProfileDisk *disk = vireo_profile_get_disk (self->profile, i);
+      DiskKind kind = disk->device == VIREO_DISK_DEVICE_CDROM ? DISK_KIND_CDROM
+                      : disk->bus == VIREO_DISK_BUS_SATA ? DISK_KIND_SATA : DISK_KIND_VIRTIO;
 
-      /* The guest sees virtio disks only, so far; CD-ROMs and SATA
-       * disks come with the controllers that carry them. */
-      if (disk->device != VIREO_DISK_DEVICE_DISK || disk->bus != VIREO_DISK_BUS_VIRTIO ||
-          disk->path == NULL || start->disk_paths->len == VMM_DISKS_MAX ||
-          self->realmode_image != NULL)
+      /* Real-mode test programs have no PCI drivers. */
+      if ((disk->path == NULL && kind != DISK_KIND_CDROM)
+          || start->disk_paths->len == VMM_DISKS_MAX || self->realmode_image != NULL)
         continue;
       g_ptr_array_add (start->disk_paths, g_strdup (disk->path));
       g_ptr_array_add (start->disk_formats, (char *) (disk->format == VIREO_DISK_FORMAT_QCOW2 ? "qcow2" : "raw"));
+      g_array_append_val (start->disk_kinds, kind);
     }
   start->uuid = g_strdup (vireo_machine_get_uuid (self));
   if (self->realmode_image == NULL)

@@ -8,7 +8,10 @@ leaves it stopped; a card opens its console page and back; Delete asks,
 then removes the profile file and, when asked to, the disk image. Where
 /dev/kvm exists, a machine runs one of the kvm tier's real-mode programs
 (a Linux guest never boots on every host): it pauses, resumes and shuts
-down on the power button; closing the window while it runs asks, keeps it
+down on the power button; its console page shows the guest's display
+(connected while it runs, again after a restart), saves screenshots in
+Pictures, sends Ctrl+Alt+Del and Ctrl+Alt+Fn, and F11 toggles fullscreen;
+closing the window while it runs asks, keeps it
 running in the background, and Shut Down ends the process once the guest
 is off. The window is checked through win.test-dump (what it shows, as
 text), and screenshots are kept for people to look at.
@@ -37,7 +40,7 @@ garbage_kernel = os.path.join(s.tmp, "not-a-kernel")
 windows_disk = os.path.join(images_dir, WINDOWS + ".qcow2")
 
 
-def profile(uuid, name, os_id, boot, disk=None):
+def profile(uuid, name, os_id, boot, disk=None, firmware=""):
     disk_xml = ""
     if disk:
         disk_xml = f"""
@@ -56,7 +59,7 @@ def profile(uuid, name, os_id, boot, disk=None):
   </metadata>
   <memory unit="KiB">131072</memory>
   <vcpu>1</vcpu>
-  <os>
+  <os{firmware}>
     <type arch="x86_64" machine="pc">hvm</type>{boot}
   </os>
   <devices>{disk_xml}
@@ -67,6 +70,9 @@ def profile(uuid, name, os_id, boot, disk=None):
 
 def setup():
     os.makedirs(machines_dir)
+    # Screenshots go to the Pictures folder xdg-user-dirs names.
+    with open(os.path.join(s.env["XDG_CONFIG_HOME"], "user-dirs.dirs"), "w") as f:
+        f.write('XDG_PICTURES_DIR="$HOME/Pictures"\n')
     os.makedirs(images_dir)
     with open(garbage_kernel, "w") as f:
         f.write("this is not a Linux kernel\n")
@@ -76,7 +82,8 @@ def setup():
         DEBIAN: profile(DEBIAN, "Debian Server", "http://debian.org/debian/11",
                         "\n    <boot dev=\"hd\"/>"),
         WINDOWS: profile(WINDOWS, "Windows Desktop", "http://microsoft.com/win/11",
-                         "\n    <boot dev=\"hd\"/>", disk=windows_disk),
+                         "\n    <boot dev=\"hd\"/>", disk=windows_disk,
+                         firmware=' firmware="efi"'),
         BUILD: profile(BUILD, "Build Box", "http://debian.org/debian/11",
                        f"\n    <kernel>{garbage_kernel}</kernel>\n    <cmdline>console=ttyS0</cmdline>"),
     }
@@ -151,7 +158,7 @@ def toast_after_start(uuid, words):
 
 
 def firmware_refused():
-    toast_after_start(WINDOWS, ["can't start machines that boot from firmware"])()
+    toast_after_start(WINDOWS, ["can't start machines with UEFI firmware"])()
     time.sleep(0.5)
     s.screenshot("toast-firmware")
 
@@ -229,9 +236,11 @@ def run_machine():
     time.sleep(1)
     s.screenshot("library-running")
     s.window_action("win.machine-open", gvariant_string(BUILD))
-    s.wait_dump(lambda d: d.get("page") == ["console"], "the console page")
+    s.wait_dump(lambda d: d.get("page") == ["console"] and d.get("display") == ["connected"],
+                "the console page showing the machine's display")
     time.sleep(1)
     s.screenshot("console-running")
+    console_display_actions()
     s.window_action("win.machine-pause", gvariant_string(BUILD))
     wait_state(BUILD, "paused")
     time.sleep(1)
@@ -241,13 +250,69 @@ def run_machine():
     # guest-button powers off when it sees the power button.
     s.window_action("win.machine-shut-down", gvariant_string(BUILD))
     wait_state(BUILD, "stopped")
+    d = s.wait_dump(lambda d: d.get("display") == ["disconnected"], "the display let go of the stopped machine")
+    time.sleep(1)
+    s.screenshot("console-stopped")
     s.window_action("win.show-library")
+
+
+def console_action(name, target=""):
+    s.window_action("win.test-console-action", f"({gvariant_string(name)}, {gvariant_string(target)})")
+
+
+def pictures():
+    d = os.path.join(s.env["HOME"], "Pictures")
+    return sorted(f for f in os.listdir(d) if f.endswith(".png")) if os.path.isdir(d) else []
+
+
+def console_display_actions():
+    """The console menu's display items, as the menu activates them:
+    Take Screenshot saves a PNG of the guest's screen in Pictures and
+    says so; the keys go to the guest without a complaint in the log;
+    F11 toggles fullscreen."""
+    before = pictures()
+    console_action("console.screenshot")
+    d = s.wait_dump(lambda d: len(pictures()) > len(before) or d.get("toast"), "a screenshot file")
+    new = [f for f in pictures() if f not in before]
+    check(len(new) == 1, f"no screenshot in Pictures ({pictures()}); the window shows {d}")
+    check(new[0].startswith("Build Box "), f"the screenshot is named {new[0]}")
+    path = os.path.join(s.env["HOME"], "Pictures", new[0])
+    r = s.run(["identify", "-format", "%w %h", path])
+    check(r.returncode == 0, f"{path} is not an image: {r.stderr}")
+    w, h = (int(v) for v in r.stdout.split())
+    check(w >= 320 and h >= 200, f"the screenshot is {w}x{h}")
+    print(f"# screenshot of the guest: {path} ({w}x{h})", flush=True)
+    # A second one the same second gets a new name, not the first's file.
+    console_action("console.screenshot")
+    s.wait_dump(lambda d: len(pictures()) == len(before) + 2, "a second screenshot file")
+    time.sleep(0.5)
+    s.screenshot("console-screenshot-toast")
+    console_action("console.send-ctrl-alt-del")
+    for n in (1, 7, 12):
+        console_action("console.send-ctrl-alt-fn", f"uint32 {n}")
+    d = s.dump()
+    check(card_state(d, BUILD) == "running", f"the guest stopped after the keys: {d}")
+    check(d.get("display") == ["connected"], f"the display went away after the keys: {d}")
+    log = s.log_of(state["proc"])
+    check("test-console-action" not in log, f"a console action was refused:\n{log}")
+    # F11 is the page's own key: caught before the guest's display sees it.
+    s.key(state["win"], "F11")
+    d = s.wait_dump(lambda d: d.get("fullscreen") == ["true"], "fullscreen after F11")
+    time.sleep(1)
+    s.screenshot("console-fullscreen")
+    s.key(state["win"], "F11")
+    s.wait_dump(lambda d: d.get("fullscreen") == ["false"], "out of fullscreen after F11 again")
 
 
 def close_while_running():
     p = state["proc"]
     s.window_action("win.machine-start", gvariant_string(BUILD))
     wait_state(BUILD, "running")
+    # The console page still holds Build Box from before it stopped: the
+    # restarted machine gets a new connection to its screen.
+    s.wait_dump(lambda d: d.get("display") == ["connected"], "the display connected again after a restart")
+    time.sleep(2.5)
+    s.screenshot("library-running-thumbnail")
     s.key(state["win"], "ctrl+w")
     s.wait_dump(lambda d: d.get("dialog") == ["Machines Are Running"], "the close question")
     time.sleep(1)
@@ -261,6 +326,9 @@ def close_while_running():
     check(r.returncode == 0, f"a second vireo exited {r.returncode}")
     state["win"] = s.wait_window("^Vireo$", proc=p)
     wait_state(BUILD, "running")
+    # The new window's console page connects to the machine already running.
+    s.window_action("win.machine-open", gvariant_string(BUILD))
+    s.wait_dump(lambda d: d.get("display") == ["connected"], "the new window's display connected")
 
 
 def quit_shuts_down():

@@ -56,13 +56,16 @@ test_machine_firmware_refused (void)
   g_autoptr(VireoMachine) machine = new_machine (store, "Firmware");
   g_autoptr(GError) error = NULL;
 
+  /* BIOS machines boot through SeaBIOS; UEFI ones cannot start yet. */
+  vireo_profile_set_firmware (vireo_machine_get_profile (machine), VIREO_FIRMWARE_UEFI);
+
   g_assert_true (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_START));
   g_assert_false (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_PAUSE));
   g_assert_false (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_FORCE_OFF));
 
   g_assert_false (start (machine, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_assert_nonnull (strstr (error->message, "firmware"));
+  g_assert_nonnull (strstr (error->message, "UEFI"));
   g_assert_cmpint (vireo_machine_get_state (machine), ==, VIREO_MACHINE_STATE_STOPPED);
   g_clear_error (&error);
 
@@ -216,6 +219,32 @@ test_machine_run_cycle (void)
   wait_for_state (machine, VIREO_MACHINE_STATE_STOPPED);
 }
 
+/* A machine without a kernel boots through SeaBIOS, with its screen. */
+static void
+test_machine_bios (void)
+{
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
+  g_autoptr(VireoMachine) machine = new_machine (store, "BIOS");
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  if (!g_file_test ("/usr/share/seabios/bios-256k.bin", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Debian's seabios package is not installed");
+      return;
+    }
+  g_assert_true (start (machine, &error));
+  g_assert_no_error (error);
+  wait_for_state (machine, VIREO_MACHINE_STATE_RUNNING);
+  fd = vireo_machine_open_display_fd (machine, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  g_close (fd, NULL);
+  g_assert_true (operate (machine, VIREO_MACHINE_OPERATION_FORCE_OFF, &error));
+  g_assert_no_error (error);
+  wait_for_state (machine, VIREO_MACHINE_STATE_STOPPED);
+}
+
 static void
 test_machine_crash (void)
 {
@@ -299,6 +328,7 @@ main (int   argc,
     {
       g_test_add_func ("/machine/run-cycle", test_machine_run_cycle);
       g_test_add_func ("/machine/crash", test_machine_crash);
+      g_test_add_func ("/machine/bios", test_machine_bios);
       g_test_add_func ("/library/stop-all", test_library_stop_all);
     }
 #endif
