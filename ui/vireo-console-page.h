@@ -17,5 +17,6 @@ G_DECLARE_FINAL_TYPE (VireoConsolePage, vireo_console_page, VIREO, CONSOLE_PAGE,
 VireoMachine *vireo_console_page_get_machine (VireoConsolePage *self);
 void          vireo_console_page_set_machine (VireoConsolePage *self,
                                               VireoMachine     *machine);
+const char   *vireo_console_page_get_display_state (VireoConsolePage *self);
 
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* vireo-machine-card.c
  *
- * One machine in the library grid: a picture of its screen (the OS icon
- * until there is one), its name, OS and state, and its menu.
+ * One machine in the library grid: a picture of its screen while it runs
+ * (the OS icon until there is one, and when it is stopped), its name, OS
+ * and state, and its menu. The picture comes from the console page, the
+ * one viewer of the machine's screen (see vireo-console-page.c).
  *
  * The grid recycles cards, so a card follows whichever machine it is
  * given. Its menu items are the card's own actions, enabled from the
@@ -144,7 +146,8 @@ update_thumbnail (VireoMachineCard *self)
 {
   GdkPaintable *paintable = NULL;
 
-  if (self->machine != NULL)
+  /* A stopped machine has no screen: its OS icon, not its last picture. */
+  if (self->machine != NULL && vireo_machine_is_active (self->machine))
     paintable = vireo_machine_get_thumbnail (self->machine);
 
   gtk_picture_set_paintable (self->thumbnail, paintable);
@@ -203,7 +206,10 @@ on_machine_notify_cb (VireoMachineCard *self,
   g_assert (VIREO_IS_MACHINE_CARD (self));
 
   if (g_str_equal (pspec->name, "state"))
-    update_state (self);
+    {
+      update_state (self);
+      update_thumbnail (self);
+    }
   else if (g_str_equal (pspec->name, "thumbnail"))
     update_thumbnail (self);
   else

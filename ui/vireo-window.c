@@ -702,7 +702,11 @@ test_dump_action (GtkWidget  *widget,
         }
     }
   if (console_machine != NULL)
-    dump_line (out, "console", vireo_machine_get_name (console_machine));
+    {
+      dump_line (out, "console", vireo_machine_get_name (console_machine));
+      dump_line (out, "display", vireo_console_page_get_display_state (self->console_page));
+      dump_line (out, "fullscreen", gtk_window_is_fullscreen (GTK_WINDOW (self)) ? "true" : "false");
+    }
   for (guint i = 0; i < self->toast_log->len; i++)
     dump_line (out, "toast", g_ptr_array_index (self->toast_log, i));
   if (gtk_revealer_get_reveal_child (self->kvm_banner))
@@ -714,6 +718,35 @@ test_dump_action (GtkWidget  *widget,
 
   if (!g_file_set_contents (g_variant_get_string (param, NULL), out->str, out->len, &error))
     g_printerr ("test-dump: %s\n", error->message);
+}
+
+/* Activates one of the console page's own actions (console.screenshot,
+ * console.send-ctrl-alt-del, …) with a target in GVariant text form ("" for
+ * none), for the ui tests: they live on the page, below the window, so
+ * app.test-window-action cannot reach them by name. */
+static void
+test_console_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  VireoWindow *self = VIREO_WINDOW (widget);
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  const char *target_text;
+
+  g_variant_get (param, "(&s&s)", &name, &target_text);
+  if (target_text[0] != '\0')
+    {
+      target = g_variant_parse (NULL, target_text, NULL, NULL, &error);
+      if (target == NULL)
+        {
+          g_printerr ("test-console-action %s: %s\n", name, error->message);
+          return;
+        }
+    }
+  if (!gtk_widget_activate_action_variant (GTK_WIDGET (self->console_page), name, target))
+    g_printerr ("test-console-action %s: no such action\n", name);
 }
 
 /* Answers the open confirmation as a click would, after setting its
@@ -849,6 +882,7 @@ vireo_window_class_init (VireoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-machine", NULL, new_machine_action);
   gtk_widget_class_install_action (widget_class, "win.test-dump", "s", test_dump_action);
   gtk_widget_class_install_action (widget_class, "win.test-respond", "(sb)", test_respond_action);
+  gtk_widget_class_install_action (widget_class, "win.test-console-action", "(ss)", test_console_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
