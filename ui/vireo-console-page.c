@@ -145,6 +145,9 @@ sync_display (VireoConsolePage  *self,
   if (self->machine == NULL || !state_shows_display (state))
     {
       disconnect_display (self);
+      /* A picture of the last run would otherwise greet the next one. */
+      if (self->machine != NULL && !vireo_machine_is_active (self->machine))
+        vireo_machine_set_thumbnail (self->machine, NULL);
       return;
     }
   /* A machine paused or shutting down before we looked still has a screen,
