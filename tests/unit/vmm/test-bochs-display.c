@@ -148,9 +148,11 @@ test_mode_and_frames (Fixture *f, gconstpointer data)
 
   /* The guest draws into the framebuffer; the next refresh publishes it. */
   f->pci->bar_ops[VRAM_BAR]->write (f->pci->bar_opaque[VRAM_BAR], (20 * 800 + 11) * 4, pixel, 4);
-  f->updates = 0;
+  g_atomic_int_set (&f->updates, 0);
   vmm_bochs_display_refresh (f->bd);
-  g_assert_cmpint (f->updates, ==, 1);
+  /* The device's own 60 Hz refresh thread runs beside the test and may
+   * publish the same frame too: at least one update, never none. */
+  g_assert_cmpint (g_atomic_int_get (&f->updates), >=, 1);
   g_assert_cmpint (vmm_display_read_xrgb (f->display, mode.serial, &rect, px, sizeof px), ==, 0);
   g_assert_cmphex (px[0] & 0xffffff, ==, 0);
   g_assert_cmphex (px[1] & 0xffffff, ==, 0x102030);
