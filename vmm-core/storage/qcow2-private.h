@@ -177,6 +177,8 @@ int      qcow2_compressed_range  (Qcow2State *s, uint64_t entry, uint64_t *host,
 int      qcow2_refcount_get      (Qcow2State *s, uint64_t cluster, uint64_t *value);
 int      qcow2_refcount_set      (Qcow2State *s, uint64_t cluster, uint64_t value);
 int      qcow2_alloc_cluster     (Qcow2State *s, uint64_t *offset);
+int      qcow2_alloc_run         (Qcow2State *s, unsigned max, uint64_t *offset,
+                                  unsigned *n);
 int      qcow2_free_entry        (Qcow2State *s, uint64_t entry);
 
 /* qcow2-write.c */

@@ -369,6 +369,58 @@ qcow2_alloc_cluster (Qcow2State *s, uint64_t *offset)
   return -EIO;
 }
 
+/* Takes up to @max clusters in a row at the end of the file with one read
+ * and one write of their refcounts, when they fall in one refcount block
+ * that exists and all read as free: a sequential write that allocates
+ * then costs two small syscalls per batch instead of two per cluster.
+ * Anything else (sub-byte refcounts, no block yet, a hostile count) goes
+ * cluster by cluster through qcow2_alloc_cluster, *n = 1. */
+int
+qcow2_alloc_run (Qcow2State *s, unsigned max, uint64_t *offset, unsigned *n)
+{
+  uint64_t first = qcow2_align_up (s->file_size, s->cluster_size) >> s->cluster_bits;
+  uint64_t in_blk = first & ((1ull << s->rb_bits) - 1);
+  uint64_t blk = 0;
+  int r;
+
+  *n = 1;
+  if (max > 1 && s->refcount_order >= 3)
+    {
+      r = block_offset (s, first >> s->rb_bits, &blk);
+      if (r < 0)
+        return r;
+    }
+  if (blk != 0)
+    {
+      unsigned bytes = 1u << (s->refcount_order - 3);
+      unsigned count = (unsigned) MIN ((uint64_t) max, (1ull << s->rb_bits) - in_blk);
+      g_autofree uint8_t *buf = g_malloc ((size_t) count * bytes);
+
+      r = vmm_image_pread_full (s->fd, buf, (size_t) count * bytes, blk + in_blk * bytes);
+      if (r < 0)
+        return r;
+      for (unsigned i = 0; i < count; i++)
+        if (entry_decode (s, buf + (size_t) i * bytes, bytes, 0) != 0)
+          {
+            count = i;
+            break;
+          }
+      if (count > 1)
+        {
+          for (unsigned i = 0; i < count; i++)
+            entry_encode (s, buf + (size_t) i * bytes, bytes, 0, 1);
+          r = vmm_image_pwrite_full (s->fd, buf, (size_t) count * bytes, blk + in_blk * bytes);
+          if (r < 0)
+            return r;
+          s->file_size = (first + count) << s->cluster_bits;
+          *offset = first << s->cluster_bits;
+          *n = count;
+          return 0;
+        }
+    }
+  return qcow2_alloc_cluster (s, offset);
+}
+
 static int
 decrement (Qcow2State *s, uint64_t cluster)
 {

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "qcow2-private.h"
@@ -210,22 +211,100 @@ write_in_place (Qcow2State *s, uint64_t l2, uint64_t index, uint64_t entry, cons
 }
 
 /* At most this many clusters per step, which bounds the list of old
- * clusters to free. */
+ * clusters to free and the iovec of one data write. */
 #define BATCH 256
 
 typedef struct {
   uint64_t index, old, fresh;
+  const uint8_t *src;
 } Remap;
 
+static int
+pwritev_full (int fd, struct iovec *iov, int n, uint64_t offset)
+{
+  while (n > 0)
+    {
+      ssize_t w = pwritev (fd, iov, n, (off_t) offset);
+
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -errno;
+      if (w == 0)
+        return -EIO;
+      offset += (uint64_t) w;
+      while (n > 0 && (size_t) w >= iov->iov_len)
+        {
+          w -= (ssize_t) iov->iov_len;
+          iov++;
+          n--;
+        }
+      if (n > 0)
+        {
+          iov->iov_base = (uint8_t *) iov->iov_base + w;
+          iov->iov_len -= (size_t) w;
+        }
+    }
+  return 0;
+}
+
+/* Writes the new clusters' contents, one pwritev per run of clusters that
+ * are adjacent in the file (a batch from qcow2_alloc_run always is). */
+static int
+write_fresh (Qcow2State *s, const Remap *maps, unsigned n)
+{
+  g_autofree struct iovec *iov = g_new (struct iovec, n);
+  unsigned i = 0;
+
+  while (i < n)
+    {
+      unsigned k = 0;
+      int r;
+
+      do
+        {
+          iov[k].iov_base = (void *) maps[i + k].src;
+          iov[k].iov_len = s->cluster_size;
+          k++;
+        }
+      while (i + k < n && maps[i + k].fresh == maps[i + k - 1].fresh + s->cluster_size);
+      r = pwritev_full (s->fd, iov, (int) k, maps[i].fresh);
+      if (r < 0)
+        return r;
+      i += k;
+    }
+  return 0;
+}
+
+/* Gives the first whole cluster at @cstart: the old contents merged with
+ * @part bytes of @src at @in_cluster (the tail past the disk's end stays
+ * zero). */
+static int
+merge_cluster (VmmImage *img, Qcow2State *s, uint8_t *cbuf, uint64_t cstart, uint64_t in_cluster,
+               const uint8_t *src, size_t part)
+{
+  uint64_t clen = MIN (s->cluster_size, img->size - cstart);
+  int r;
+
+  memset (cbuf, 0, s->cluster_size);
+  r = qcow2_read_cluster_part (s, img->size, cbuf, cstart, (size_t) clen);
+  if (r == 0)
+    memcpy (cbuf + in_cluster, src, part);
+  return r;
+}
+
 /* Writes a run of clusters that all need new clusters, within one L2
- * table: data and refcounts for all of them, then the L2 entries (in the
- * cache), then, if they replaced clusters of their own, the entries are
- * written back and the old clusters released. */
+ * table: their refcounts (batched), their data (one write per adjacent
+ * run), then the L2 entries (in the cache), then, if they replaced
+ * clusters of their own, the entries are written back and the old
+ * clusters released. Only the first and the last cluster of a run can be
+ * partial, so two bounce buffers cover any batch. */
 static int
 write_allocating (VmmImage *img, Qcow2State *s, uint64_t l2, const uint8_t *data,
                   uint64_t offset, size_t len, size_t *done)
 {
-  g_autofree uint8_t *cbuf = g_malloc0 (s->cluster_size);
+  g_autofree uint8_t *head = NULL;
+  g_autofree uint8_t *tail = NULL;
   g_autofree Remap *maps = g_new (Remap, BATCH);
   uint64_t index = (offset >> s->cluster_bits) & ((1ull << s->l2_bits) - 1);
   unsigned n = 0;
@@ -237,48 +316,48 @@ write_allocating (VmmImage *img, Qcow2State *s, uint64_t l2, const uint8_t *data
     {
       uint64_t off = offset + *done;
       uint64_t in_cluster = off & (s->cluster_size - 1);
-      uint64_t cstart = off - in_cluster;
-      uint64_t clen = MIN (s->cluster_size, img->size - cstart);
       size_t part = (size_t) MIN (len - *done, s->cluster_size - in_cluster);
-      const uint8_t *src = data + *done;
       Qcow2L2Slot *slot;
       uint64_t entry;
 
       r = qcow2_get_l2 (s, l2, &slot);
       if (r < 0)
-        break;
+        return r;
       entry = GUINT64_FROM_BE (slot->table[index + n]);
       if (n > 0 && in_place (entry))
         break;
       if (!(entry & QCOW2_OFLAG_COMPRESSED) && (entry & QCOW2_L2_RESERVED))
-        {
-          r = -EIO;
-          break;
-        }
-      /* Whole clusters always: the tail past the disk's end stays zero. */
+        return -EIO;
+      maps[n].src = data + *done;
       if (part != s->cluster_size)
         {
-          memset (cbuf, 0, s->cluster_size);
-          r = qcow2_read_cluster_part (s, img->size, cbuf, cstart, (size_t) clen);
+          uint8_t **bounce = n == 0 ? &head : &tail;
+
+          *bounce = g_malloc (s->cluster_size);
+          r = merge_cluster (img, s, *bounce, off - in_cluster, in_cluster, data + *done, part);
           if (r < 0)
-            break;
-          memcpy (cbuf + in_cluster, src, part);
-          src = cbuf;
+            return r;
+          maps[n].src = *bounce;
         }
       maps[n].index = index + n;
       maps[n].old = entry;
-      r = qcow2_alloc_cluster (s, &maps[n].fresh);
-      if (r == 0)
-        r = vmm_image_pwrite_full (s->fd, src, s->cluster_size, maps[n].fresh);
-      if (r < 0)
-        break;
       owned |= entry_owns (entry);
       n++;
       *done += part;
     }
   /* Whatever was allocated before a failure is leaked, never mapped. */
-  if (r < 0)
-    return r;
+  for (unsigned i = 0; i < n && r == 0;)
+    {
+      unsigned got;
+      uint64_t first;
+
+      r = qcow2_alloc_run (s, n - i, &first, &got);
+      for (unsigned k = 0; k < got && r == 0; k++)
+        maps[i + k].fresh = first + ((uint64_t) k << s->cluster_bits);
+      i += got;
+    }
+  if (r == 0)
+    r = write_fresh (s, maps, n);
   for (unsigned i = 0; i < n && r == 0; i++)
     r = set_l2_entry (s, l2, maps[i].index, maps[i].fresh | QCOW2_OFLAG_COPIED);
   if (r < 0 || !owned)

@@ -5,6 +5,11 @@
  *                                    unaligned) into IMAGE; OUT gets the
  *                                    contents expected afterwards (raw)
  *   image-io churn IMAGE SEED        random writes and flushes until killed
+ *   image-io seq IMAGE SEED N        N sequential 1 MiB writes (N = 0: until
+ *                                    killed), from a seeded offset, wrapping
+ *                                    at the end, a flush every 16 and at the
+ *                                    end: the guest's `dd oflag=direct bs=1M`
+ *                                    as the image layer sees it
  *
  * Exit status 0 on success, 1 with a message on stderr otherwise.
  *
@@ -97,6 +102,41 @@ random_request (VmmImage *img, GRand *rand, uint8_t *expect, uint8_t *buf, size_
     fail ("write", g_strerror (-r));
 }
 
+/* Sequential whole-MiB writes: the shape of an allocating streaming write,
+ * which batches cluster allocation (qcow2-write.c). */
+static void
+seq_writes (VmmImage *img, guint32 seed, unsigned n)
+{
+  const size_t mib = 1024 * 1024;
+  uint64_t size = vmm_image_get_size (img) & ~(uint64_t) (mib - 1);
+  g_autofree uint8_t *buf = g_malloc (mib);
+  uint64_t off;
+  int r;
+
+  if (size == 0)
+    fail ("seq", "image smaller than 1 MiB");
+  off = ((uint64_t) seed * mib) % size;
+  if (n == 0)
+    {
+      printf ("ready\n");
+      fflush (stdout);
+    }
+  for (unsigned i = 0; n == 0 || i < n; i++)
+    {
+      for (size_t k = 0; k < mib; k++)
+        buf[k] = (uint8_t) (seed + i + k / 512);
+      r = vmm_image_write (img, buf, off, mib);
+      if (r < 0)
+        fail ("write", g_strerror (-r));
+      off = (off + mib) % size;
+      if (i % 16 == 15 && (r = vmm_image_flush (img)) < 0)
+        fail ("flush", g_strerror (-r));
+    }
+  r = vmm_image_flush (img);
+  if (r < 0)
+    fail ("flush", g_strerror (-r));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -143,6 +183,14 @@ main (int argc, char **argv)
             fail ("flush", g_strerror (errno));
         }
     }
-  fprintf (stderr, "usage: image-io dump IMAGE OUT | write IMAGE SEED N OUT | churn IMAGE SEED\n");
+  if (argc == 5 && strcmp (argv[1], "seq") == 0)
+    {
+      g_autoptr(VmmImage) img = open_image (argv[2], false);
+
+      seq_writes (img, (guint32) atoi (argv[3]), (unsigned) atoi (argv[4]));
+      return 0;
+    }
+  fprintf (stderr, "usage: image-io dump IMAGE OUT | write IMAGE SEED N OUT | churn IMAGE SEED"
+                   " | seq IMAGE SEED N\n");
   return 1;
 }

@@ -246,9 +246,15 @@ def case_crash(c):
     small = c.p("crash512.qcow2")
     run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=512", small, "24M")
     images.append(small)
+    # Streaming 1 MiB writes into 64 KiB clusters: killed inside batched
+    # allocations (refcounts, then one data write per run, then entries).
+    seq = c.p("crashseq.qcow2")
+    run(c.vireo_img, "create", "-o", "cluster_size=65536", seq, "48M")
+    images.append(seq)
     for img in images:
         for round_ in range(5):
-            proc = subprocess.Popen([c.image_io, "churn", img, str(round_)],
+            mode = ["seq", img, str(round_ * 7), "0"] if img == seq else ["churn", img, str(round_)]
+            proc = subprocess.Popen([c.image_io] + mode,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             line = proc.stdout.readline()
             if line != b"ready\n":
