@@ -14,16 +14,22 @@ kernel, busybox, xhci_pci, usbhid, hid_generic, evdev):
   - with vireo.inject=1, reads the input events that follow (a key press
     and release, an absolute move) from their /dev/input/event nodes and
     prints them as hex, which the host decodes and compares with what it
-    sent. The host sends them through QMP input-send-event under QEMU;
-    vireo-vmm needs a SPICE input client for that, so its group checks
-    enumeration only (vireo.inject=0).
+    sent. The host sends them through QMP input-send-event under QEMU, and
+    through SPICE under vireo-vmm (`--spice unix:PATH`, the spice-probe
+    test client: the key as a PC scancode, the position in the guest
+    screen's pixels, which the monitor scales to the tablet's 0..32767).
+    The tablet only follows a client that sees a screen, so under
+    vireo-vmm the guest first waits for its bochs framebuffer
+    (vireo.fb=1) and tells the host its size.
 """
 
 import argparse
 import json
 import os
+import re
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,9 +50,13 @@ SCENARIOS = (
 )
 L1_MARGIN = 480
 KEY_A = 30
+SCANCODE_A = 0x1e
 ABS_X_SENT = 16384
+TABLET_MAX = 32767
 
-labcache.MODULE_SETS.setdefault('usb', ['xhci_pci', 'usbhid', 'hid_generic', 'evdev'])
+# bochs: the DRM driver of vireo-vmm's --display bochs (QEMU's standard
+# VGA under the reference), so the guest has a screen mode.
+labcache.MODULE_SETS.setdefault('usb', ['xhci_pci', 'usbhid', 'hid_generic', 'evdev', 'bochs'])
 
 # Reads input_event records (24 bytes on x86-64: timeval, type, code,
 # value) from an event node until @count arrived, as one hex line.
@@ -75,8 +85,17 @@ if [ "$(param inject)" = 1 ]; then
 	# records; a move: ABS_X and ABS_Y come first.
 	dd if=/dev/input/$kev bs=24 count=6 2>/dev/null | od -An -tx1 -v | tr -d ' \n' > /tmp/kbd &
 	dd if=/dev/input/$tev bs=24 count=2 2>/dev/null | od -An -tx1 -v | tr -d ' \n' > /tmp/tab &
+	size=
+	if [ "$(param fb)" = 1 ]; then
+		i=0
+		until size=$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null); do
+			i=$((i + 1))
+			[ $i -lt 300 ] || hang "no framebuffer"
+			sleep 0.1
+		done
+	fi
 	sleep 1
-	echo VIREO-L2-INPUTREADY
+	echo "VIREO-L2-INPUTREADY $size"
 	wait
 	echo "VIREO-L2-KBDEVENTS $(cat /tmp/kbd)"
 	echo "VIREO-L2-TABEVENTS $(cat /tmp/tab)"
@@ -110,8 +129,12 @@ class UsbQemu(labguest.Qemu):
                                    '-device', 'usb-tablet,bus=xhci.0',
                                    '-device', 'usb-kbd,bus=xhci.0']
 
+    # The values go to the guest unscaled, give or take QEMU's rounding.
+    tolerance = 2
+    sent = (ABS_X_SENT, ABS_X_SENT // 2)
+
     @staticmethod
-    def send_input(guest):
+    def send_input(guest, _size):
         events = [
             [{'type': 'key', 'data': {'down': True, 'key': {'type': 'qcode', 'data': 'a'}}}],
             [{'type': 'key', 'data': {'down': False, 'key': {'type': 'qcode', 'data': 'a'}}}],
@@ -140,14 +163,47 @@ class UsbQemu(labguest.Qemu):
 
 
 class UsbVireo(labguest.Vireo):
-    """vireo-vmm gives a machine its xHCI tablet and keyboard with a screen."""
+    """vireo-vmm gives a machine its xHCI tablet and keyboard with a screen;
+    the input comes from a SPICE client on the unix socket at guest.ctl."""
 
-    def argv(self, *a):
-        return super().argv(*a) + ['--display', 'bochs']
+    def __init__(self, exe, spice_probe):
+        super().__init__(exe)
+        self.spice_probe = spice_probe
+        self.sent = None
+        # The monitor rounds the scaled position to the nearest step.
+        self.tolerance = 0.5
+
+    def argv(self, kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl):
+        return super().argv(kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl) + [
+            '--display', 'bochs', '--spice', f'unix:{ctl}']
+
+    def send_input(self, guest, size):
+        m = re.fullmatch(r'(\d+),(\d+)', size)
+        if not m:
+            raise OSError(f'the guest reported no framebuffer size ({size!r})')
+        w, h = int(m.group(1)), int(m.group(2))
+        # Three quarters across, a third down: neither edge nor centre.
+        x, y = w * 3 // 4, h // 3
+        cmd = [self.spice_probe, '--unix', guest.ctl, '--wait-size', f'{w}x{h}',
+               '--keys', hex(SCANCODE_A), '--tablet', f'{x},{y}', '--timeout', '240']
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        except subprocess.TimeoutExpired:
+            raise OSError('spice-probe hung') from None
+        guest.stderr.extend('spice-probe: ' + line for line in (r.stdout + r.stderr).splitlines())
+        if r.returncode != 0 or 'sent' not in r.stdout.split():
+            raise OSError(f'spice-probe exited with {r.returncode}: {r.stderr.strip()}')
+        self.sent = (tablet_scale(x, w), tablet_scale(y, h))
 
 
 class ScenarioFailed(Exception):
     pass
+
+
+def tablet_scale(pos, size):
+    """Where a pixel column lands on the tablet's axis: the screen's first
+    and last pixels are the axis' ends."""
+    return pos * TABLET_MAX / (size - 1)
 
 
 def check_guest(guest, inject, timeout):
@@ -160,7 +216,7 @@ def check_guest(guest, inject, timeout):
             if name == 'ERROR':
                 raise ScenarioFailed(f'guest reported: {arg}')
             if name == 'INPUTREADY':
-                guest.monitor.send_input(guest)
+                guest.monitor.send_input(guest, arg)
         status = guest.wait(deadline)
     except TimeoutError:
         raise ScenarioFailed(f'timed out after {timeout} s (markers: {" ".join(seen)})') from None
@@ -173,17 +229,22 @@ def check_guest(guest, inject, timeout):
         keys = [(c, v) for t, c, v in decode_events(got['KBDEVENTS']) if t == 1]
         if keys != [(KEY_A, 1), (KEY_A, 0)]:
             raise ScenarioFailed(f'keyboard events {keys}, expected KEY_A down and up')
-        xs = [v for t, c, v in decode_events(got['TABEVENTS']) if t == 3 and c == 0]
-        if not xs or abs(xs[0] - ABS_X_SENT) > 2:
-            raise ScenarioFailed(f'tablet ABS_X events {xs}, expected {ABS_X_SENT}')
+        absolute = {c: v for t, c, v in decode_events(got['TABEVENTS']) if t == 3}
+        sent = guest.monitor.sent
+        for axis, want in enumerate(sent):
+            if axis not in absolute or abs(absolute[axis] - want) > guest.monitor.tolerance:
+                raise ScenarioFailed(f'tablet absolute events {absolute} (0: X, 1: Y),'
+                                     f' expected X {sent[0]:.2f} Y {sent[1]:.2f}')
     if status != 0:
         raise ScenarioFailed(f'guest powered off but the monitor exited with status {status}')
 
 
 def run_scenario(plan, monitor_name, sid, cpus, timeout):
-    inject = monitor_name != 'vireo'
-    monitor = UsbVireo(plan['vireo_vmm']) if monitor_name == 'vireo' else UsbQemu()
-    append = f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
+    inject = True
+    vireo = monitor_name == 'vireo'
+    monitor = UsbVireo(plan['vireo_vmm'], plan['spice_probe']) if vireo else UsbQemu()
+    append = (f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
+              f' vireo.fb={int(vireo)}')
     log_path = os.path.join(plan['log_dir'], f'{monitor_name}-{sid}.log')
     t0 = time.monotonic()
     reason = None
@@ -199,7 +260,11 @@ def run_scenario(plan, monitor_name, sid, cpus, timeout):
             reason = f'cannot start {guest.argv[0]}: {e}'
         finally:
             if guest.proc:
-                guest.kill()
+                try:
+                    guest.kill()
+                except TimeoutError:
+                    # A monitor stuck in the kernel: say so, and keep the log.
+                    reason = reason or 'the monitor outlived SIGKILL by 30 s'
             guest.log(log_path, f'result: {reason or "PASS"}')
     return reason, time.monotonic() - t0, log_path
 
@@ -208,9 +273,21 @@ def plan_cases(plan):
     return [(m, sid, cpus, t) for m in plan['monitors'] for sid, cpus, t in SCENARIOS]
 
 
+def read_plan(path):
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def record(plan, name, reason, seconds, log_path):
+    """One scenario's result, for the TAP that run_tap prints outside L1."""
+    res = {'name': name, 'ok': reason is None, 'reason': reason,
+           'seconds': round(seconds, 1), 'log': log_path}
+    with open(plan['results'], 'a', encoding='utf-8') as f:
+        f.write(json.dumps(res) + '\n')
+
+
 def cmd_run_plan(args, prefix=''):
-    with open(args.plan, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = read_plan(args.plan)
     if not os.path.exists('/dev/kvm'):
         print(f'{prefix}lab: /dev/kvm missing', flush=True)
         return 1
@@ -218,47 +295,31 @@ def cmd_run_plan(args, prefix=''):
     for m, sid, cpus, t in plan_cases(plan):
         print(f'{prefix}lab: {m} {sid}: starting', flush=True)
         reason, took, log_path = run_scenario(plan, m, sid, cpus, t)
-        res = {'name': f'{m} {sid}', 'ok': reason is None, 'reason': reason,
-               'seconds': round(took, 1), 'log': log_path}
-        with open(plan['results'], 'a', encoding='utf-8') as f:
-            f.write(json.dumps(res) + '\n')
+        record(plan, f'{m} {sid}', reason, took, log_path)
         failed += reason is not None
         print(f'{prefix}lab: {m} {sid}: {"PASS" if reason is None else "FAIL: " + reason}'
               f' ({took:.1f} s)', flush=True)
     return 1 if failed else 0
 
 
-def cmd_test(args):
-    cache = labcache.Cache(args.build_dir)
-    if args.group == 'vireo':
-        if not args.vireo_vmm or not os.access(args.vireo_vmm, os.X_OK):
-            raise labcache.LabError('--vireo-vmm must name the vireo-vmm executable'
-                                    f' (got {args.vireo_vmm!r})')
-        monitors = ['vireo']
-    else:
-        monitors = ['qemu-pc']
-    base = os.path.join(cache.build_dir, 'lab-logs', 'usb-' + args.group)
+def run_tap(cache, log_name, cases, plan, script, l1_timeout):
+    """Runs `script run-plan PLAN` inside L1 (or directly on hardware KVM)
+    and prints TAP for cases, [(monitor, scenario, cpus, timeout)], from
+    the results it recorded. Shared with labdisplay.py."""
+    base = os.path.join(cache.build_dir, 'lab-logs', log_name)
     os.makedirs(base, exist_ok=True)
     for old in os.listdir(base):
         os.unlink(os.path.join(base, old))
-    plan = {
-        'kernel': cache.vmlinuz(),
-        'initrd': l2_initramfs(cache),
-        'monitors': monitors,
-        'vireo_vmm': os.path.abspath(args.vireo_vmm) if args.vireo_vmm else None,
-        'log_dir': base,
-        'results': os.path.join(base, 'results.jsonl'),
-    }
+    plan = dict(plan, log_dir=base, results=os.path.join(base, 'results.jsonl'))
     plan_path = os.path.join(base, 'plan.json')
     with open(plan_path, 'w', encoding='utf-8') as f:
         json.dump(plan, f, indent=1)
-    cases = plan_cases(plan)
     print(f'1..{len(cases)}', flush=True)
-    runner = [sys.executable, os.path.abspath(__file__), 'run-plan', plan_path]
+    runner = [sys.executable, script, 'run-plan', plan_path]
     lab_error = None
     if labl1.hardware_kvm():
         print('# /dev/kvm is hardware virtualization: running the guests directly', flush=True)
-        status = cmd_run_plan(argparse.Namespace(plan=plan_path), prefix='# ')
+        status = subprocess.run(runner, check=False).returncode
     else:
         print('# booting L1 (QEMU software emulation) to run the guests', flush=True)
         errors = []
@@ -271,7 +332,7 @@ def cmd_test(args):
                         errors.append(line)
                         print('# ' + line, flush=True)
 
-        status = labl1.run(cache, runner, timeout=sum(c[3] for c in cases) + L1_MARGIN,
+        status = labl1.run(cache, runner, timeout=l1_timeout,
                            err=ErrSink, on_line=lambda line: print('# ' + line, flush=True))
         lab_error = next((e for e in errors if e.startswith('lab: ')), None)
     results = {}
@@ -295,6 +356,27 @@ def cmd_test(args):
     return 1 if failed else 0
 
 
+def cmd_test(args):
+    cache = labcache.Cache(args.build_dir)
+    if args.group == 'vireo':
+        for exe, opt in ((args.vireo_vmm, '--vireo-vmm'), (args.spice_probe, '--spice-probe')):
+            if not exe or not os.access(exe, os.X_OK):
+                raise labcache.LabError(f'{opt} must name an executable (got {exe!r})')
+        monitors = ['vireo']
+    else:
+        monitors = ['qemu-pc']
+    plan = {
+        'kernel': cache.vmlinuz(),
+        'initrd': l2_initramfs(cache),
+        'monitors': monitors,
+        'vireo_vmm': os.path.abspath(args.vireo_vmm) if args.vireo_vmm else None,
+        'spice_probe': os.path.abspath(args.spice_probe) if args.spice_probe else None,
+    }
+    cases = plan_cases(plan)
+    return run_tap(cache, 'usb-' + args.group, cases, plan, os.path.abspath(__file__),
+                   l1_timeout=sum(c[3] for c in cases) + L1_MARGIN)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -302,6 +384,7 @@ def main():
     p.add_argument('--build-dir', required=True, help='meson build folder (cache lives in it)')
     p.add_argument('--group', required=True, choices=('qemu', 'vireo'))
     p.add_argument('--vireo-vmm', help='the vireo-vmm executable (group vireo)')
+    p.add_argument('--spice-probe', help='the spice-probe test client (group vireo)')
     p.set_defaults(func=cmd_test)
     p = sub.add_parser('run-plan', help=argparse.SUPPRESS)
     p.add_argument('plan')

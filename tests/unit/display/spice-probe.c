@@ -4,11 +4,19 @@
  * for a primary surface (of that size, if given), and saves it.
  *
  *   spice-probe --unix PATH [--request-size WxH] [--wait-size WxH]
- *               [--out FILE.ppm] [--timeout SECONDS]
+ *               [--ink-rows MIN[,MAX]] [--keys SC,SC...]
+ *               [--tablet X,Y[,BUTTONS]] [--out FILE.ppm] [--timeout SECONDS]
  *
- * Prints "primary W H" and "colours N" (distinct colours in the frame, so
- * a test can tell text from an empty screen). Exit status 0 on success, 1
- * on a timeout, 2 for bad arguments.
+ * Prints "primary W H", "colours N" (distinct colours in the frame) and
+ * "ink-rows N": the rows with a pixel that differs from the background
+ * (the top-left pixel's colour), so a test can tell text from an empty
+ * screen. --ink-rows waits, as updates arrive, until that number is
+ * within MIN..MAX (no upper bound if MAX is left out). With --keys or --tablet it
+ * then waits for the inputs channel and client mouse mode, presses and
+ * releases each PC scancode (set 1, 0xe0xx for the extended keys) in
+ * turn, moves the tablet to (X, Y) in the primary's coordinates with
+ * that button mask, flushes the channel and prints "sent". Exit status 0
+ * on success, 1 on a timeout, 2 for bad arguments.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,6 +28,7 @@
 typedef struct {
   TestClient *c;
   int width, height;        /* 0: any */
+  int ink_min, ink_max;     /* ink_max < 0: no upper bound */
 } Want;
 
 static gboolean
@@ -58,6 +67,104 @@ agent_ready (Want *w)
   return connected;
 }
 
+static int
+ink_rows (const SpiceDisplayPrimary *p)
+{
+  const guint8 *bg = p->data;
+  int rows = 0;
+
+  for (int y = 0; y < p->height; y++)
+    for (int x = 0; x < p->width; x++)
+      {
+        const guint8 *px = p->data + (gsize) y * p->stride + (gsize) x * 4;
+
+        if (px[0] != bg[0] || px[1] != bg[1] || px[2] != bg[2])
+          {
+            rows++;
+            break;
+          }
+      }
+  return rows;
+}
+
+static gboolean
+ink_in_range (Want *w)
+{
+  SpiceDisplayPrimary primary;
+  int rows;
+
+  if (!have_frame (w) || !spice_display_channel_get_primary (w->c->display, 0, &primary))
+    return FALSE;
+  rows = ink_rows (&primary);
+  return rows >= w->ink_min && (w->ink_max < 0 || rows <= w->ink_max);
+}
+
+static gboolean
+inputs_ready (Want *w)
+{
+  int mode = 0;
+
+  if (w->c->main == NULL || w->c->inputs == NULL || !w->c->inputs_open)
+    return FALSE;
+  g_object_get (w->c->main, "mouse-mode", &mode, NULL);
+  return mode == SPICE_MOUSE_MODE_CLIENT;
+}
+
+static void
+flushed_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  gboolean *done = data;
+
+  spice_channel_flush_finish (SPICE_CHANNEL (source), result, NULL);
+  *done = TRUE;
+}
+
+/* "0x1e,0xe048" into scancodes; NULL for none. */
+static gboolean
+parse_keys (const char *s, GArray *keys)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (s == NULL)
+    return TRUE;
+  parts = g_strsplit (s, ",", -1);
+  for (char **p = parts; *p != NULL; p++)
+    {
+      char *end = NULL;
+      guint64 v = g_ascii_strtoull (*p, &end, 0);
+      /* spice-client-glib marks an extended key with 0x100. */
+      guint code = v > 0x7f ? 0x100 | (guint) (v & 0x7f) : (guint) v;
+
+      if (end == *p || *end != '\0' || v == 0 || v > 0xe07f || (v > 0x7f && (v & 0xff00) != 0xe000))
+        return FALSE;
+      g_array_append_val (keys, code);
+    }
+  return keys->len > 0;
+}
+
+static gboolean
+parse_tablet (const char *s, int *x, int *y, int *buttons)
+{
+  int n;
+
+  if (s == NULL)
+    return TRUE;
+  *buttons = 0;
+  n = sscanf (s, "%d,%d,%d", x, y, buttons);
+  return n >= 2 && *x >= 0 && *y >= 0 && *buttons >= 0 && *buttons <= 0x1f;
+}
+
+static gboolean
+parse_ink (const char *s, int *min, int *max)
+{
+  int n;
+
+  if (s == NULL)
+    return TRUE;
+  n = sscanf (s, "%d,%d", min, max);
+  return n >= 1 && *min >= 0 && (n == 1 || *max >= *min);
+}
+
 static gboolean
 parse_size (const char *s, int *w, int *h)
 {
@@ -68,11 +175,16 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *path = NULL, *request = NULL, *wait_size = NULL, *out = NULL;
-  int timeout = 60, rw = 0, rh = 0;
+  g_autofree char *keys_arg = NULL, *tablet = NULL, *ink = NULL;
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
+  int timeout = 60, rw = 0, rh = 0, tx = 0, ty = 0, tbuttons = 0;
   GOptionEntry entries[] = {
     { "unix", 0, 0, G_OPTION_ARG_FILENAME, &path, "The server's unix socket", "PATH" },
     { "request-size", 0, 0, G_OPTION_ARG_STRING, &request, "Ask the guest for this size", "WxH" },
     { "wait-size", 0, 0, G_OPTION_ARG_STRING, &wait_size, "Wait for a primary of this size", "WxH" },
+    { "ink-rows", 0, 0, G_OPTION_ARG_STRING, &ink, "Wait until this many rows are not background", "MIN[,MAX]" },
+    { "keys", 0, 0, G_OPTION_ARG_STRING, &keys_arg, "Press and release these PC scancodes", "SC,SC..." },
+    { "tablet", 0, 0, G_OPTION_ARG_STRING, &tablet, "Move the tablet here (client mouse mode)", "X,Y[,BUTTONS]" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Save the frame as a PPM", "FILE" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after this many seconds", "S" },
     { NULL }
@@ -81,16 +193,16 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) colours = g_hash_table_new (NULL, NULL);
   SpiceDisplayPrimary primary;
-  Want want = { 0 };
+  Want want = { .ink_max = -1 };
   gint64 end;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || path == NULL ||
       !parse_size (request, &rw, &rh) || !parse_size (wait_size, &want.width, &want.height) ||
-      timeout <= 0)
+      !parse_ink (ink, &want.ink_min, &want.ink_max) || !parse_keys (keys_arg, keys) || !parse_tablet (tablet, &tx, &ty, &tbuttons) || timeout <= 0)
     {
       g_printerr ("usage: spice-probe --unix PATH [--request-size WxH] [--wait-size WxH] "
-                  "[--out FILE] [--timeout S]\n");
+                  "[--ink-rows MIN[,MAX]] [--keys SC,SC...] [--tablet X,Y[,BUTTONS]] [--out FILE] [--timeout S]\n");
       return 2;
     }
   end = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
@@ -118,6 +230,13 @@ main (int argc, char **argv)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
+  if (ink != NULL && !wait_for (ink_in_range, &want, end))
+    {
+      g_assert_true (spice_display_channel_get_primary (want.c->display, 0, &primary));
+      g_printerr ("spice-probe: %d rows not background after %d s, wanted %s\n",
+                  ink_rows (&primary), timeout, ink);
+      return 1;
+    }
 
   g_assert_true (spice_display_channel_get_primary (want.c->display, 0, &primary));
   for (int y = 0; y < primary.height; y++)
@@ -128,7 +247,8 @@ main (int argc, char **argv)
 
         g_hash_table_add (colours, GUINT_TO_POINTER (rgb + 1));
       }
-  printf ("primary %d %d\ncolours %u\n", primary.width, primary.height, g_hash_table_size (colours));
+  printf ("primary %d %d\ncolours %u\nink-rows %d\n", primary.width, primary.height,
+          g_hash_table_size (colours), ink_rows (&primary));
   if (out != NULL)
     {
       g_autoptr (GString) ppm = g_string_new (NULL);
@@ -147,6 +267,38 @@ main (int argc, char **argv)
           g_printerr ("spice-probe: %s\n", error->message);
           return 1;
         }
+    }
+  if (keys->len > 0 || tablet != NULL)
+    {
+      SpiceInputsChannel *inputs;
+      gboolean flushed = FALSE;
+
+      if (!wait_for (inputs_ready, &want, end))
+        {
+          g_printerr ("spice-probe: no inputs channel in client mouse mode within %d s\n", timeout);
+          return 1;
+        }
+      inputs = test_client_inputs (want.c);
+      for (guint i = 0; i < keys->len; i++)
+        {
+          spice_inputs_channel_key_press (inputs, g_array_index (keys, guint, i));
+          spice_inputs_channel_key_release (inputs, g_array_index (keys, guint, i));
+        }
+      if (tablet != NULL)
+        spice_inputs_channel_position (inputs, tx, ty, 0, tbuttons);
+      /* Everything queued reaches the server before the client hangs up. */
+      spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
+      while (!flushed)
+        {
+          if (g_get_monotonic_time () > end)
+            {
+              g_printerr ("spice-probe: the inputs channel did not flush within %d s\n", timeout);
+              return 1;
+            }
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (2000);
+        }
+      printf ("sent\n");
     }
   test_client_free (want.c);
   return 0;
