@@ -70,6 +70,7 @@ struct _VmmMachine {
   gboolean net_user, net_restricted, rng;
   char **net_forwards;
   char *net_mac_seed;
+  VmmNetModel net_model;
   gboolean want_display;
   VmmDisplayDevice display_device;
   char *spice_listen;

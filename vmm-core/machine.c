@@ -16,6 +16,7 @@
 #include "gpu/virtio-gpu.h"
 #include "usb/xhci.h"
 #include "ahci/ahci.h"
+#include "net/e1000e.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
 #include "net/virtio-rng.h"
@@ -157,7 +158,15 @@ add_net (VmmMachine *m, GError **error)
          : g_strdup_printf ("%s|%s", m->kernel_path != NULL ? m->kernel_path : "",
                             m->n_disks > 0 ? m->disks[0].path : "");
   vmm_net_mac_from_seed (seed, cfg.mac);
-  dev = vmm_virtio_net_new (&m->platform, &cfg, be, &local);
+  if (m->net_model == VMM_NET_MODEL_E1000E)
+    {
+      VmmE1000eConfig e1k;
+
+      memcpy (e1k.mac, cfg.mac, sizeof e1k.mac);
+      dev = vmm_e1000e_new (&m->platform, &e1k, be, &local);
+    }
+  else
+    dev = vmm_virtio_net_new (&m->platform, &cfg, be, &local);
   if (dev == NULL)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_NETWORK, "Networking: %s", local->message);
@@ -773,6 +782,7 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->net_restricted = config->net_restricted;
   m->net_forwards = g_strdupv ((char **) config->net_forwards);
   m->net_mac_seed = g_strdup (config->net_mac_seed);
+  m->net_model = config->net_model;
   m->rng = config->rng;
   m->want_display = config->display || config->spice_listen != NULL;
   m->display_device = config->display_device;

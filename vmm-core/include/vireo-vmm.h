@@ -91,6 +91,12 @@ typedef struct {
 
 /* What a machine is made of. Initialise with vmm_config_init() and set the
  * fields you need; strings are copied by vmm_machine_new(). */
+/* The network card a machine gets. */
+typedef enum {
+  VMM_NET_MODEL_VIRTIO,         /* virtio-net: the fastest, needs a virtio driver */
+  VMM_NET_MODEL_E1000E,         /* Intel 82574L: drivers in Windows and Linux out of the box */
+} VmmNetModel;
+
 typedef struct {
   const char *kernel_path;      /* bzImage (required) */
   const char *initrd_path;      /* optional */
@@ -115,6 +121,7 @@ typedef struct {
   const char *const *net_forwards;
   gboolean net_restricted;      /* the guest reaches nothing but the host forwards */
   const char *net_mac_seed;     /* the card's MAC is derived from this (a machine's UUID) */
+  VmmNetModel net_model;        /* virtio-net, or an Intel e1000e for guests without virtio drivers */
   /* A virtio-rng device fed from the host's getrandom(). */
   gboolean rng;
   /* The guest's screen: display_device shown through the embedded SPICE

@@ -277,7 +277,7 @@ parse_disk (const char *spec, VmmDiskConfig *disk, GStrv *owned, char **why)
   return TRUE;
 }
 
-/* user[,hostfwd=PROTO:ADDR:PORT-:PORT]...[,restrict] */
+/* user[,hostfwd=PROTO:ADDR:PORT-:PORT]...[,restrict][,model=virtio|e1000e] */
 static gboolean
 parse_net (const char *spec, VmmConfig *config, GPtrArray *forwards, char **why)
 {
@@ -294,9 +294,13 @@ parse_net (const char *spec, VmmConfig *config, GPtrArray *forwards, char **why)
         g_ptr_array_add (forwards, g_strdup (parts[i] + strlen ("hostfwd=")));
       else if (strcmp (parts[i], "restrict") == 0)
         config->net_restricted = TRUE;
+      else if (strcmp (parts[i], "model=virtio") == 0)
+        config->net_model = VMM_NET_MODEL_VIRTIO;
+      else if (strcmp (parts[i], "model=e1000e") == 0)
+        config->net_model = VMM_NET_MODEL_E1000E;
       else
         {
-          *why = g_strdup_printf ("--net: unknown option “%s” (use hostfwd=tcp:ADDR:PORT-:PORT or restrict)", parts[i]);
+          *why = g_strdup_printf ("--net: unknown option “%s” (use hostfwd=tcp:ADDR:PORT-:PORT, restrict or model=virtio|e1000e)", parts[i]);
           return FALSE;
         }
     }
@@ -327,8 +331,8 @@ main (int argc, char **argv)
     { "cdrom", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cdroms,
       "A SATA CD-ROM drive with an ISO image in it (repeatable)", "ISO" },
     { "net", 0, 0, G_OPTION_ARG_STRING, &net,
-      "A virtio network card on user-mode networking, with host port forwards",
-      "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict]" },
+      "A network card (virtio, or model=e1000e) on user-mode networking, with host port forwards",
+      "user[,hostfwd=tcp:127.0.0.1:2222-:22][,restrict][,model=e1000e]" },
     { "rng", 0, 0, G_OPTION_ARG_NONE, &rng, "A virtio random number generator", NULL },
     { "display", 0, 0, G_OPTION_ARG_STRING, &display,
       "Give the guest a screen: virtio-gpu (default with --spice) or bochs (a plain framebuffer)",
