@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Networking in the nested lab: virtio-net on user-mode networking
-(libslirp) and virtio-rng, under vireo-vmm and, as the reference, QEMU.
+"""Networking in the nested lab: virtio-net and e1000e on user-mode
+networking (libslirp) and virtio-rng, under vireo-vmm and, as the
+reference, QEMU.
 
-  labnet.py test --build-dir DIR --group qemu|vireo [--vireo-vmm EXE]
+  labnet.py test --build-dir DIR --group qemu|vireo [--vireo-vmm EXE] [--only ID]
 
 prints TAP, one line per scenario, like lab.py's groups (one L1 boot per
 group, or the guests directly where /dev/kvm is hardware virtualization).
@@ -16,6 +17,10 @@ The guest (Debian's kernel, busybox, the virtio modules):
   - serves a page with a random token (busybox httpd, port 80) that the
     host fetches through a host forward on 127.0.0.1;
   - reads /dev/hwrng, which must be virtio_rng.
+
+net-e1000e: the same lease and download through an Intel 82574L card
+driven by the kernel's own e1000e module (the card Windows installers have
+a driver for).
 
 bench/net.py reuses the guest set-up, the host's HTTP server and the
 monitor command lines.
@@ -48,7 +53,13 @@ GUEST_PORT = 80
 # (id, /init action, vCPUs, timeout in seconds).
 SCENARIOS = (
     ('net-user', 'net', 1, 420),
+    ('net-e1000e', 'nete1000e', 1, 420),
 )
+# The card each action's guest gets, and the module sets its image carries.
+ACTION_MODEL = {'net': 'virtio', 'nete1000e': 'e1000e', 'netbench': 'virtio'}
+ACTION_MODULES = {'net': ['virtio'], 'nete1000e': ['e1000e'], 'netbench': ['virtio']}
+# The guest's e1000e driver (ptp and pps_core come with its dependencies).
+labcache.MODULE_SETS.setdefault('e1000e', ['e1000e'])
 L1_MARGIN = 240
 DOWNLOAD_BYTES = 4 << 20
 
@@ -59,7 +70,7 @@ param() {
 	sed -n "s/.*vireo\.$1=\([^ ]*\).*/\1/p" /proc/cmdline
 }
 ip link set lo up
-[ -e /sys/class/net/eth0 ] || hang "no eth0: virtio_net found no device"
+[ -e /sys/class/net/eth0 ] || hang "no eth0: the NIC's driver found no device"
 echo "VIREO-L2-NETDEV $(cat /sys/class/net/eth0/address)"
 ip link set eth0 up
 cat > /tmp/udhcpc.sh <<'EOF'
@@ -119,6 +130,15 @@ echo VIREO-L2-POWEROFF
 poweroff -f
 ''',
 
+    # The e1000e card: lease and download, and the driver that runs eth0.
+    'nete1000e': r'''
+wget -q -O /tmp/file "http://$host/file" || hang "wget http://$host/file failed"
+echo "VIREO-L2-SHA256 $(sha256sum /tmp/file | cut -d' ' -f1)"
+echo "VIREO-L2-DRIVER $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+echo VIREO-L2-POWEROFF
+poweroff -f
+''',
+
     # bench/net.py: timed transfers, the guest's clock around each.
     'netbench': r'''
 size=$(param size)
@@ -156,7 +176,7 @@ def l2_init(action):
 
 
 def l2_initramfs(cache, action):
-    return cache._image('l2-' + action, l2_init(action), ['virtio'])
+    return cache._image('l2-' + action, l2_init(action), ACTION_MODULES[action])
 
 
 def loopback_up():
@@ -258,30 +278,35 @@ class HostServer:
 # The monitors with a virtio NIC on user networking, forwards, and an RNG.
 
 class NetQemu(labguest.Qemu):
-    def __init__(self, fwds):
+    def __init__(self, fwds, model='virtio'):
         super().__init__('pc')
         self.fwds = fwds
+        self.model = model
 
     def argv(self, *a):
         hostfwd = ''.join(f',hostfwd={f}' for f in self.fwds)
+        nic = 'e1000e' if self.model == 'e1000e' else 'virtio-net-pci'
         return super().argv(*a) + [
             '-netdev', f'user,id=n0{hostfwd}',
-            '-device', 'virtio-net-pci,netdev=n0',
+            '-device', f'{nic},netdev=n0',
             '-device', 'virtio-rng-pci']
 
 
 class NetVireo(labguest.Vireo):
-    def __init__(self, exe, fwds):
+    def __init__(self, exe, fwds, model='virtio'):
         super().__init__(exe)
         self.fwds = fwds
+        self.model = model
 
     def argv(self, *a):
         net = 'user' + ''.join(f',hostfwd={f}' for f in self.fwds)
+        if self.model != 'virtio':
+            net += f',model={self.model}'
         return super().argv(*a) + ['--net', net, '--rng']
 
 
-def net_monitor(name, vireo_vmm, fwds):
-    return NetVireo(vireo_vmm, fwds) if name == 'vireo' else NetQemu(fwds)
+def net_monitor(name, vireo_vmm, fwds, model='virtio'):
+    return NetVireo(vireo_vmm, fwds, model) if name == 'vireo' else NetQemu(fwds, model)
 
 
 class ScenarioFailed(Exception):
@@ -298,7 +323,7 @@ def _fetch(port, path='/', timeout=60):
         return r.read()
 
 
-def check_net_guest(guest, server, fwd_port, token, timeout):
+def check_net_guest(guest, server, fwd_port, token, timeout, action='net'):
     deadline = time.monotonic() + timeout
     seen = []
     try:
@@ -325,12 +350,16 @@ def check_net_guest(guest, server, fwd_port, token, timeout):
                 raise ScenarioFailed(f'/dev/hwrng is backed by {arg!r}, expected virtio_rng.0')
             elif name == 'RNG' and (len(arg) != 64 or set(arg) == {'0'}):
                 raise ScenarioFailed(f'32 bytes from /dev/hwrng came out as {arg!r}')
+            elif name == 'DRIVER' and arg != 'e1000e':
+                raise ScenarioFailed(f'eth0 is driven by {arg!r}, expected e1000e')
         status = guest.wait(deadline)
     except TimeoutError:
         raise ScenarioFailed(f'timed out after {timeout} s (markers: {" ".join(seen)})'
                              + _last_serial(guest)) from None
     err = guest.stderr[-1] if guest.stderr else ''
-    for need in ('LEASE', 'SHA256', 'FWDREADY', 'RNG', 'POWEROFF'):
+    needs = (('LEASE', 'SHA256', 'DRIVER', 'POWEROFF') if action == 'nete1000e'
+             else ('LEASE', 'SHA256', 'FWDREADY', 'RNG', 'POWEROFF'))
+    for need in needs:
         if need not in seen:
             raise ScenarioFailed(f'no {need} from the guest (markers: {" ".join(seen)})'
                                  + (f'; stderr: {err}' if err else '') + _last_serial(guest))
@@ -343,7 +372,7 @@ def run_scenario(plan, monitor_name, sid, action, cpus, timeout):
     token = secrets.token_hex(6)
     fwd_port = free_port()
     fwds = [f'tcp:127.0.0.1:{fwd_port}-:{GUEST_PORT}']
-    monitor = net_monitor(monitor_name, plan['vireo_vmm'], fwds)
+    monitor = net_monitor(monitor_name, plan['vireo_vmm'], fwds, ACTION_MODEL[action])
     server = HostServer()
     quiet = '' if monitor_name == 'vireo' else ' quiet'
     append = (f'console=ttyS0 panic=-1{quiet} vireo.scenario={sid}'
@@ -356,7 +385,7 @@ def run_scenario(plan, monitor_name, sid, action, cpus, timeout):
                                GUEST_MEMORY_MB, cpus, work_dir=work)
         try:
             guest.start()
-            check_net_guest(guest, server, fwd_port, token, timeout)
+            check_net_guest(guest, server, fwd_port, token, timeout, action)
         except ScenarioFailed as e:
             reason = str(e)
         except OSError as e:
@@ -371,7 +400,8 @@ def run_scenario(plan, monitor_name, sid, action, cpus, timeout):
 
 def plan_cases(plan):
     return [(m, sid, action, cpus, t) for m in plan['monitors']
-            for sid, action, cpus, t in SCENARIOS]
+            for sid, action, cpus, t in SCENARIOS
+            if not plan.get('only') or sid in plan['only']]
 
 
 def cmd_run_plan(args, prefix=''):
@@ -414,11 +444,13 @@ def cmd_test(args):
         os.unlink(os.path.join(base, old))
     plan = {
         'kernel': cache.vmlinuz(),
-        'initrds': {a: l2_initramfs(cache, a) for a in ('net',)},
+        'initrds': {a: l2_initramfs(cache, a) for sid, a, _cpus, _t in SCENARIOS
+                    if not args.only or sid in args.only},
         'monitors': monitors,
         'vireo_vmm': os.path.abspath(args.vireo_vmm) if args.vireo_vmm else None,
         'log_dir': base,
         'results': os.path.join(base, 'results.jsonl'),
+        'only': args.only or [],
     }
     plan_path = os.path.join(base, 'plan.json')
     with open(plan_path, 'w', encoding='utf-8') as f:
@@ -473,6 +505,8 @@ def main():
     p.add_argument('--build-dir', required=True, help='meson build folder (cache lives in it)')
     p.add_argument('--group', required=True, choices=('qemu', 'vireo'))
     p.add_argument('--vireo-vmm', help='the vireo-vmm executable (group vireo)')
+    p.add_argument('--only', action='append', choices=[s[0] for s in SCENARIOS],
+                   help='run only this scenario (repeatable)')
     p.set_defaults(func=cmd_test)
     p = sub.add_parser('run-plan', help=argparse.SUPPRESS)
     p.add_argument('plan')

@@ -273,7 +273,7 @@ phy_reset (VmmE1000e *e)
 static uint16_t
 phy_read (VmmE1000e *e, unsigned reg)
 {
-  unsigned page = reg < 16 ? 0 : e->phy[0][PHY_PAGE] % PHY_PAGES;
+  unsigned page = reg < 16 || reg == PHY_PAGE ? 0 : e->phy[0][PHY_PAGE] % PHY_PAGES;
 
   return e->phy[page][reg];
 }
