@@ -18,9 +18,9 @@ The guest (Debian's kernel, busybox, the virtio modules):
     host fetches through a host forward on 127.0.0.1;
   - reads /dev/hwrng, which must be virtio_rng.
 
-net-e1000e: the same lease and download through an Intel 82574L card
-driven by the kernel's own e1000e module (the card Windows installers have
-a driver for).
+net-e1000e: the same lease and download, and a 2 MiB upload (TSO and
+checksum offload), through an Intel 82574L card driven by the kernel's own
+e1000e module on MSI-X (the card Windows installers have a driver for).
 
 bench/net.py reuses the guest set-up, the host's HTTP server and the
 monitor command lines.
@@ -135,6 +135,12 @@ poweroff -f
 wget -q -O /tmp/file "http://$host/file" || hang "wget http://$host/file failed"
 echo "VIREO-L2-SHA256 $(sha256sum /tmp/file | cut -d' ' -f1)"
 echo "VIREO-L2-DRIVER $(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+# An upload: the driver hands the card TSO frames and leaves checksums to it.
+yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c 2097152 > /tmp/up
+wget -q -O /dev/null --post-file /tmp/up "http://$host/upload" || hang "upload failed"
+echo "VIREO-L2-UPLOADED 2097152"
+# MSI-X: the driver names one vector per queue.
+echo "VIREO-L2-IRQS $(grep eth0 /proc/interrupts | awk '{print $NF}' | tr '\n' ' ')"
 echo VIREO-L2-POWEROFF
 poweroff -f
 ''',
@@ -352,12 +358,18 @@ def check_net_guest(guest, server, fwd_port, token, timeout, action='net'):
                 raise ScenarioFailed(f'32 bytes from /dev/hwrng came out as {arg!r}')
             elif name == 'DRIVER' and arg != 'e1000e':
                 raise ScenarioFailed(f'eth0 is driven by {arg!r}, expected e1000e')
+            elif name == 'UPLOADED' and int(arg) not in (n for n, _ in server.uploads):
+                raise ScenarioFailed(f'the guest uploaded {arg} bytes, the host received'
+                                     f' {[n for n, _ in server.uploads]}')
+            elif name == 'IRQS' and 'eth0-rx-0' not in arg.split():
+                raise ScenarioFailed(f'eth0\'s interrupts are {arg!r}: not one MSI-X vector per'
+                                     ' queue (eth0-rx-0)')
         status = guest.wait(deadline)
     except TimeoutError:
         raise ScenarioFailed(f'timed out after {timeout} s (markers: {" ".join(seen)})'
                              + _last_serial(guest)) from None
     err = guest.stderr[-1] if guest.stderr else ''
-    needs = (('LEASE', 'SHA256', 'DRIVER', 'POWEROFF') if action == 'nete1000e'
+    needs = (('LEASE', 'SHA256', 'DRIVER', 'UPLOADED', 'IRQS', 'POWEROFF') if action == 'nete1000e'
              else ('LEASE', 'SHA256', 'FWDREADY', 'RNG', 'POWEROFF'))
     for need in needs:
         if need not in seen:
