@@ -6,8 +6,8 @@
  * register file in BAR0 (also reachable through the I/O window of BAR2),
  * an EEPROM read through EERD that holds the MAC address and a valid
  * checksum, a PHY behind MDIC whose link is always up at 1000/full, one
- * receive and one transmit descriptor ring, and interrupts through INTx
- * or MSI-X (IVAR routes the receive, transmit and "other" causes to
+ * receive and one transmit descriptor ring, and interrupts through INTx,
+ * MSI or MSI-X (IVAR routes the receive, transmit and "other" causes to
  * vectors). Interrupt moderation registers are accepted and stored; every
  * event interrupts at once, which a virtual link can afford.
  *
@@ -79,6 +79,7 @@ struct _VmmE1000e {
   VmmPlatform *platform;
   VmmPciDevice *pci;
   VmmMsix *msix;
+  unsigned msi_cap;           /* config-space offset of the MSI capability */
   VmmNetBackend *backend;
   uint8_t mac[6];
 
@@ -88,6 +89,7 @@ struct _VmmE1000e {
   uint32_t ims;
   uint32_t msix_fired;        /* vector causes sent and still pending */
   gboolean intx_level;
+  gboolean msi_pending;       /* an MSI went out for what is pending now */
   uint16_t eeprom[E1K_EEPROM_WORDS];
   uint16_t phy[PHY_PAGES][32];
   uint32_t ioaddr;
@@ -194,16 +196,43 @@ msix_update (VmmE1000e *e)
     }
 }
 
+/* MSI (64-bit address, one vector): a message each time the line would
+ * rise, that is when an unmasked cause appears while none was pending. */
+static gboolean
+msi_enabled (VmmE1000e *e)
+{
+  return (e->pci->cfg[e->msi_cap + 2] & 1) != 0;
+}
+
+static void
+msi_send (VmmE1000e *e)
+{
+  const uint8_t *c = e->pci->cfg + e->msi_cap;
+  uint64_t addr = (uint64_t) get32 (c + 8) << 32 | get32 (c + 4);
+
+  if (e->platform->ops->signal_msi != NULL)
+    e->platform->ops->signal_msi (e->platform->opaque, addr, get16 (c + 12));
+}
+
 static void
 update_irq (VmmE1000e *e)
 {
   const VmmPlatformOps *ops = e->platform->ops;
-  gboolean level = FALSE;
+  gboolean level = FALSE, pending = (e->icr & e->ims) != 0;
 
   if (vmm_msix_enabled (e->msix))
-    msix_update (e);
+    {
+      msix_update (e);
+      pending = FALSE;
+    }
+  else if (msi_enabled (e))
+    {
+      if (pending && !e->msi_pending)
+        msi_send (e);
+    }
   else
-    level = (e->icr & e->ims) != 0 && !intx_disabled (e);
+    level = pending && !intx_disabled (e);
+  e->msi_pending = pending;
   if (level == e->intx_level)
     return;
   e->intx_level = level;
@@ -344,6 +373,7 @@ device_reset (VmmE1000e *e)
   e->icr = 0;
   e->ims = 0;
   e->msix_fired = 0;
+  e->msi_pending = FALSE;
   e->ioaddr = 0;
   REG (e, E1K_CTRL) = CTRL_SLU | 1u;       /* full duplex, link up */
   REG (e, E1K_EECD) = EECD_PRES | EECD_AUTO_RD;
@@ -1300,6 +1330,19 @@ vmm_e1000e_new (VmmPlatform *platform, const VmmE1000eConfig *config,
     r = vmm_pci_device_add_bar (dev, E1K_BAR_MSIX, VMM_PCI_BAR_MEM32, E1K_MSIX_SIZE);
   if (r == 0)
     r = vmm_pci_device_set_bar_ops (dev, E1K_BAR_MSIX, &msix_ops, VMM_BUS_WANY, e);
+  if (r == 0)
+    {
+      r = vmm_pci_device_add_capability (dev, 0x05, 14);
+      if (r >= 0)
+        {
+          e->msi_cap = (unsigned) r;
+          dev->cfg[r + 2] = 0x80;                 /* 64-bit addresses, one vector */
+          dev->wmask[r + 2] = 0x01;               /* enable */
+          dev->wmask[r + 4] = 0xfc;
+          memset (dev->wmask + r + 5, 0xff, 9);   /* address and data */
+          r = 0;
+        }
+    }
   if (r == 0)
     e->msix = vmm_msix_new (dev, platform, E1K_N_VECTORS, E1K_BAR_MSIX, 0, E1K_MSIX_PBA, &r);
   if (r < 0)

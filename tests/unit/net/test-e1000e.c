@@ -426,6 +426,37 @@ test_msix (void)
 }
 
 static void
+test_msi (void)
+{
+  Eh h;
+  unsigned cap;
+  uint8_t b[14];
+
+  eh_init (&h, TRUE);
+  cap = h.dev->cfg[VMM_PCI_CAP_PTR];
+  while (cap != 0 && h.dev->cfg[cap] != 0x05)
+    cap = h.dev->cfg[cap + 1];
+  g_assert_cmpuint (cap, !=, 0);
+  vmm_pci_device_config_read (h.dev, cap, b, sizeof b);
+  b[2] |= 1;
+  memcpy (b + 4, (const uint8_t[]) { 0x00, 0x10, 0xe0, 0xfe, 0, 0, 0, 0, 0x41, 0x00 }, 10);
+  vmm_pci_device_config_write (h.dev, cap + 2, b + 2, 12);
+  h.dev->ops->config_written (h.dev, cap + 2, 12, h.dev->opaque);
+  eh_wr (&h, E1K_IMS, E1K_ICR_LSC);
+  eh_wr (&h, E1K_ICS, E1K_ICR_LSC);
+  g_assert_cmpuint (h.msi_count, ==, 1);
+  g_assert_cmpuint (h.last_msi_data, ==, 0x41);
+  g_assert_false (h.irq_level);
+  /* Still pending: no second message until the driver acknowledged. */
+  eh_wr (&h, E1K_ICS, E1K_ICR_LSC);
+  g_assert_cmpuint (h.msi_count, ==, 1);
+  g_assert_true (eh_rd (&h, E1K_ICR) & E1K_ICR_LSC);
+  eh_wr (&h, E1K_ICS, E1K_ICR_LSC);
+  g_assert_cmpuint (h.msi_count, ==, 2);
+  eh_clear (&h);
+}
+
+static void
 test_io_window (void)
 {
   Eh h;
@@ -524,6 +555,7 @@ main (int argc, char **argv)
   g_test_add_func ("/e1000e/rx-multi-crc", test_rx_multi_crc);
   g_test_add_func ("/e1000e/rx-no-buffers", test_rx_no_buffers);
   g_test_add_func ("/e1000e/msix", test_msix);
+  g_test_add_func ("/e1000e/msi", test_msi);
   g_test_add_func ("/e1000e/io-window", test_io_window);
   g_test_add_func ("/e1000e/malformed", test_malformed);
   return g_test_run ();
