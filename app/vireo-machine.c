@@ -769,6 +769,7 @@ typedef struct
   /* User-mode networking with the profile's port forwards, NULL-ended;
    * NULL for the real-mode test programs, which have no PCI driver. */
   GPtrArray *net_forwards;
+  VmmNetModel net_model;
   char      *uuid;
 } StartData;
 
@@ -840,6 +841,7 @@ start_thread (GTask        *task,
       /* The same MAC address at every start, so the guest's network
        * configuration sticks. */
       config.net_mac_seed = start->uuid;
+      config.net_model = start->net_model;
       config.rng = TRUE;
       /* The screen goes to the console page over SPICE, through
        * vireo_machine_open_display_fd(). A directly booted Linux drives
@@ -974,6 +976,8 @@ vireo_machine_start_async (VireoMachine        *self,
                                             fwd->host_port, fwd->guest_port));
         }
       g_ptr_array_add (start->net_forwards, NULL);
+      start->net_model = vireo_profile_get_nic_model (self->profile) == VIREO_NIC_MODEL_E1000E
+                         ? VMM_NET_MODEL_E1000E : VMM_NET_MODEL_VIRTIO;
     }
   /* Real-mode test programs run on one vCPU. */
   start->cpus = self->realmode_image != NULL ? 1 : vireo_profile_get_vcpus (self->profile);

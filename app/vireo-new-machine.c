@@ -1159,6 +1159,30 @@ vireo_new_machine_validate_name (VireoNewMachine  *self,
  * Returns: (transfer full): the profile Create saves, with a new UUID;
  *   the new disk's path is set but the disk is not made yet
  */
+/* Whether libosinfo lists a virtio device (PCI vendor 1af4) of @dev_class
+ * ("net", "block") among the OS's devices, i.e. whether it drives one out
+ * of the box. */
+static gboolean
+os_has_virtio (OsinfoOs   *os,
+               const char *dev_class)
+{
+  g_autoptr(OsinfoFilter) filter = osinfo_filter_new ();
+  g_autoptr(OsinfoDeviceList) devices = NULL;
+  gint n;
+
+  osinfo_filter_add_constraint (filter, OSINFO_DEVICE_PROP_CLASS, dev_class);
+  devices = osinfo_os_get_all_devices (os, filter);
+  n = osinfo_list_get_length (OSINFO_LIST (devices));
+  for (gint i = 0; i < n; i++)
+    {
+      OsinfoDevice *dev = OSINFO_DEVICE (osinfo_list_get_nth (OSINFO_LIST (devices), i));
+
+      if (g_ascii_strcasecmp (osinfo_device_get_vendor_id (dev) ?: "", "1af4") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 VireoProfile *
 vireo_new_machine_build_profile (VireoNewMachine  *self,
                                  GError          **error)
@@ -1179,6 +1203,12 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
   vireo_profile_set_memory_kib (profile, self->memory / 1024);
   vireo_profile_set_vcpus (profile, self->vcpus);
   vireo_profile_set_firmware (profile, self->firmware);
+  /* A kernel given directly is Linux, which has virtio-net; an installer
+   * or image of an OS libosinfo does not know to have it (Windows, or an
+   * OS not recognised) gets the card every OS drives inbox. */
+  if (self->source_kind != VIREO_SOURCE_KERNEL
+      && (self->os == NULL || !os_has_virtio (self->os, "net")))
+    vireo_profile_set_nic_model (profile, VIREO_NIC_MODEL_E1000E);
 
   switch (self->source_kind)
     {

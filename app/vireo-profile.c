@@ -66,6 +66,7 @@ struct _VireoProfile
   guint            vcpus;
   char            *machine_type;
   VireoFirmware    firmware;
+  VireoNicModel    nic_model;
   char            *loader;
   char            *nvram;
   char            *kernel;
@@ -249,6 +250,7 @@ vireo_profile_copy (VireoProfile *self)
   copy->vcpus = self->vcpus;
   vireo_profile_set_machine_type (copy, self->machine_type);
   copy->firmware = self->firmware;
+  copy->nic_model = self->nic_model;
   vireo_profile_set_loader (copy, self->loader);
   vireo_profile_set_nvram (copy, self->nvram);
   vireo_profile_set_kernel (copy, self->kernel);
@@ -455,6 +457,24 @@ vireo_profile_set_firmware (VireoProfile  *self,
   g_return_if_fail (firmware == VIREO_FIRMWARE_BIOS || firmware == VIREO_FIRMWARE_UEFI);
 
   self->firmware = firmware;
+}
+
+VireoNicModel
+vireo_profile_get_nic_model (VireoProfile *self)
+{
+  g_return_val_if_fail (VIREO_IS_PROFILE (self), VIREO_NIC_MODEL_VIRTIO);
+
+  return self->nic_model;
+}
+
+void
+vireo_profile_set_nic_model (VireoProfile  *self,
+                             VireoNicModel  model)
+{
+  g_return_if_fail (VIREO_IS_PROFILE (self));
+  g_return_if_fail (model == VIREO_NIC_MODEL_VIRTIO || model == VIREO_NIC_MODEL_E1000E);
+
+  self->nic_model = model;
 }
 
 const char *
@@ -873,7 +893,8 @@ add_interface (VireoProfile      *self,
                               fwd->proto == VIREO_PORT_PROTO_UDP ? "udp" : "tcp",
                               fwd->host_port, fwd->guest_port);
     }
-  g_string_append (xml, "<model type=\"virtio\"/></interface>");
+  g_string_append_printf (xml, "<model type=\"%s\"/></interface>",
+                          self->nic_model == VIREO_NIC_MODEL_E1000E ? "e1000e" : "virtio");
 
   iface = gvir_config_domain_interface_user_new_from_xml (xml->str, error);
   if (iface == NULL)
@@ -1111,6 +1132,27 @@ read_disk (VireoProfile    *self,
 }
 
 static void
+read_nic_model (VireoProfile    *self,
+                xmlXPathContext *ctx,
+                GPtrArray       *dropped)
+{
+  g_autofree char *model = xpath_string (ctx, NULL, "string(/domain/devices/interface[1]/model/@type)");
+
+  /* No model: libvirt's default for a PC is an emulated card, but every
+   * profile Vireo writes names one, so a missing one is someone else's
+   * guest that already has its drivers. Other emulated cards (e1000,
+   * rtl8139) become the e1000e, which the same guests drive inbox. */
+  if (model == NULL || g_strcmp0 (model, "virtio") == 0)
+    self->nic_model = VIREO_NIC_MODEL_VIRTIO;
+  else
+    {
+      self->nic_model = VIREO_NIC_MODEL_E1000E;
+      if (g_strcmp0 (model, "e1000e") != 0)
+        add_dropped (dropped, g_strdup_printf (_("Network card “%s” (an e1000e takes its place)"), model));
+    }
+}
+
+static void
 read_devices (VireoProfile    *self,
               xmlXPathContext *ctx,
               GPtrArray       *dropped)
@@ -1155,6 +1197,7 @@ read_devices (VireoProfile    *self,
     }
 
   read_port_forwards (self, ctx, dropped);
+  read_nic_model (self, ctx, dropped);
 }
 
 static void

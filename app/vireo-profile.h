@@ -22,6 +22,13 @@ typedef enum {
   VIREO_FIRMWARE_UEFI,
 } VireoFirmware;
 
+/* The network card: virtio where the guest has the driver, an Intel
+ * 82574L (e1000e) where it does not (Windows installers). */
+typedef enum {
+  VIREO_NIC_MODEL_VIRTIO,
+  VIREO_NIC_MODEL_E1000E,
+} VireoNicModel;
+
 typedef enum {
   VIREO_DISK_DEVICE_DISK,
   VIREO_DISK_DEVICE_CDROM,
@@ -98,6 +105,9 @@ void                    vireo_profile_set_machine_type     (VireoProfile      *s
 VireoFirmware           vireo_profile_get_firmware         (VireoProfile      *self);
 void                    vireo_profile_set_firmware         (VireoProfile      *self,
                                                             VireoFirmware      firmware);
+VireoNicModel           vireo_profile_get_nic_model        (VireoProfile      *self);
+void                    vireo_profile_set_nic_model        (VireoProfile      *self,
+                                                            VireoNicModel      model);
 const char             *vireo_profile_get_loader           (VireoProfile      *self);
 void                    vireo_profile_set_loader           (VireoProfile      *self,
                                                             const char        *loader);

@@ -598,6 +598,8 @@ test_create_iso (void)
   g_assert_cmpstr (vireo_machine_get_name (machine), ==, "Debian 11");
   g_assert_cmpstr (vireo_profile_get_os_id (profile), ==, "http://debian.org/debian/11");
   g_assert_cmpint (vireo_profile_get_firmware (profile), ==, VIREO_FIRMWARE_UEFI);
+  /* libosinfo knows Debian drives virtio-net. */
+  g_assert_cmpint (vireo_profile_get_nic_model (profile), ==, VIREO_NIC_MODEL_VIRTIO);
   g_assert_cmpuint (vireo_profile_get_n_disks (profile), ==, 2);
   g_assert_cmpint (vireo_profile_get_disk (profile, 0)->device, ==, VIREO_DISK_DEVICE_CDROM);
   g_assert_cmpstr (vireo_profile_get_disk (profile, 0)->path, ==, iso);
@@ -638,6 +640,8 @@ test_create_disk_image (void)
   g_assert_no_error (error);
 
   profile = vireo_machine_get_profile (machine);
+  /* Nothing says what the image runs: the card every OS drives. */
+  g_assert_cmpint (vireo_profile_get_nic_model (profile), ==, VIREO_NIC_MODEL_E1000E);
   g_assert_cmpstr (vireo_machine_get_name (machine), ==, "existing");
   g_assert_cmpuint (vireo_profile_get_n_disks (profile), ==, 1);
   g_assert_cmpstr (vireo_profile_get_disk (profile, 0)->path, ==, image);

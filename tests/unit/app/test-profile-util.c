@@ -60,6 +60,7 @@ test_profile_assert_equal (VireoProfile *a,
   g_assert_cmpuint (vireo_profile_get_vcpus (a), ==, vireo_profile_get_vcpus (b));
   g_assert_cmpstr (vireo_profile_get_machine_type (a), ==, vireo_profile_get_machine_type (b));
   g_assert_cmpint (vireo_profile_get_firmware (a), ==, vireo_profile_get_firmware (b));
+  g_assert_cmpint (vireo_profile_get_nic_model (a), ==, vireo_profile_get_nic_model (b));
   g_assert_cmpstr (vireo_profile_get_loader (a), ==, vireo_profile_get_loader (b));
   g_assert_cmpstr (vireo_profile_get_nvram (a), ==, vireo_profile_get_nvram (b));
   g_assert_cmpstr (vireo_profile_get_kernel (a), ==, vireo_profile_get_kernel (b));

@@ -67,6 +67,39 @@ test_profile_bios_minimal (void)
   g_assert_no_error (error);
   test_profile_assert_equal (profile, loaded);
   g_assert_cmpint (vireo_profile_get_firmware (loaded), ==, VIREO_FIRMWARE_BIOS);
+  g_assert_cmpint (vireo_profile_get_nic_model (loaded), ==, VIREO_NIC_MODEL_VIRTIO);
+}
+
+static void
+test_profile_nic_model (void)
+{
+  g_autoptr(VireoProfile) profile = vireo_profile_new ("Windows card");
+  g_autoptr(VireoProfile) loaded = NULL;
+  g_autoptr(GPtrArray) dropped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *rtl = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  vireo_profile_set_nic_model (profile, VIREO_NIC_MODEL_E1000E);
+  xml = vireo_profile_to_xml (profile, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<model type=\"e1000e\"/>"));
+  loaded = vireo_profile_new_from_xml (xml, &dropped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dropped->len, ==, 0);
+  test_profile_assert_equal (profile, loaded);
+  g_clear_object (&loaded);
+  g_clear_pointer (&dropped, g_ptr_array_unref);
+
+  /* Another emulated card: the e1000e stands in, and the user is told. */
+  parts = g_strsplit (xml, "<model type=\"e1000e\"/>", -1);
+  rtl = g_strjoinv ("<model type=\"rtl8139\"/>", parts);
+  loaded = vireo_profile_new_from_xml (rtl, &dropped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (vireo_profile_get_nic_model (loaded), ==, VIREO_NIC_MODEL_E1000E);
+  g_assert_cmpuint (dropped->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (dropped, 0), "rtl8139"));
 }
 
 static void
@@ -215,6 +248,7 @@ test_profile_import_virt_manager (void)
   g_assert_cmpuint (vireo_profile_get_vcpus (profile), ==, 4);
   g_assert_cmpstr (vireo_profile_get_machine_type (profile), ==, "pc-q35-7.2");
   g_assert_cmpint (vireo_profile_get_firmware (profile), ==, VIREO_FIRMWARE_UEFI);
+  g_assert_cmpint (vireo_profile_get_nic_model (profile), ==, VIREO_NIC_MODEL_E1000E);
   g_assert_cmpstr (vireo_profile_get_loader (profile), ==, "/usr/share/OVMF/OVMF_CODE_4M.ms.fd");
   g_assert_cmpstr (vireo_profile_get_nvram (profile), ==, "/var/lib/libvirt/qemu/nvram/win11_VARS.fd");
 
@@ -368,6 +402,7 @@ main (int   argc,
   g_test_add_func ("/profile/round-trip", test_profile_round_trip);
   g_test_add_func ("/profile/bios-minimal", test_profile_bios_minimal);
   g_test_add_func ("/profile/uefi-without-loader", test_profile_uefi_without_loader);
+  g_test_add_func ("/profile/nic-model", test_profile_nic_model);
   g_test_add_func ("/profile/many-disks", test_profile_many_disks);
   g_test_add_func ("/profile/import-virt-manager", test_profile_import_virt_manager);
   g_test_add_func ("/profile/import-units", test_profile_import_units);
