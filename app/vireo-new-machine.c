@@ -1191,6 +1191,7 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
   static const VireoBootDevice disk_boot[] = { VIREO_BOOT_DEVICE_HD };
   g_autoptr(VireoProfile) profile = NULL;
   g_autofree char *name = NULL;
+  gboolean virtio_disk;
 
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
 
@@ -1209,6 +1210,10 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
   if (self->source_kind != VIREO_SOURCE_KERNEL
       && (self->os == NULL || !os_has_virtio (self->os, "net")))
     vireo_profile_set_nic_model (profile, VIREO_NIC_MODEL_E1000E);
+  /* The same for the disks: an installer without a virtio-blk driver
+   * (Windows) would find no disk to install to. */
+  virtio_disk = self->source_kind == VIREO_SOURCE_KERNEL
+                || (self->os != NULL && os_has_virtio (self->os, "block"));
 
   switch (self->source_kind)
     {
@@ -1226,7 +1231,7 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
         if (!vireo_disk_image_probe (self->disk_image, &format, NULL, error))
           return NULL;
         vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, self->disk_image,
-                                format, VIREO_DISK_BUS_VIRTIO);
+                                format, virtio_disk ? VIREO_DISK_BUS_VIRTIO : VIREO_DISK_BUS_SATA);
         vireo_profile_set_boot_order (profile, disk_boot, G_N_ELEMENTS (disk_boot));
       }
       break;
@@ -1249,7 +1254,8 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
       if (file == NULL)
         return NULL;
       vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, g_file_peek_path (file),
-                              VIREO_DISK_FORMAT_QCOW2, VIREO_DISK_BUS_VIRTIO);
+                              VIREO_DISK_FORMAT_QCOW2,
+                              virtio_disk ? VIREO_DISK_BUS_VIRTIO : VIREO_DISK_BUS_SATA);
     }
 
   return g_steal_pointer (&profile);

@@ -604,6 +604,7 @@ test_create_iso (void)
   g_assert_cmpint (vireo_profile_get_disk (profile, 0)->device, ==, VIREO_DISK_DEVICE_CDROM);
   g_assert_cmpstr (vireo_profile_get_disk (profile, 0)->path, ==, iso);
   g_assert_cmpint (vireo_profile_get_disk (profile, 1)->device, ==, VIREO_DISK_DEVICE_DISK);
+  g_assert_cmpint (vireo_profile_get_disk (profile, 1)->bus, ==, VIREO_DISK_BUS_VIRTIO);
   boot = vireo_profile_get_boot_order (profile, &n_boot);
   g_assert_cmpuint (n_boot, ==, 2);
   g_assert_cmpint (boot[0], ==, VIREO_BOOT_DEVICE_CDROM);
@@ -642,6 +643,7 @@ test_create_disk_image (void)
   profile = vireo_machine_get_profile (machine);
   /* Nothing says what the image runs: the card every OS drives. */
   g_assert_cmpint (vireo_profile_get_nic_model (profile), ==, VIREO_NIC_MODEL_E1000E);
+  g_assert_cmpint (vireo_profile_get_disk (profile, 0)->bus, ==, VIREO_DISK_BUS_SATA);
   g_assert_cmpstr (vireo_machine_get_name (machine), ==, "existing");
   g_assert_cmpuint (vireo_profile_get_n_disks (profile), ==, 1);
   g_assert_cmpstr (vireo_profile_get_disk (profile, 0)->path, ==, image);
