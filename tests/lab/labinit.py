@@ -48,6 +48,9 @@ mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmpfs /host/dev/shm
 echo VIREO-LAB-BEGIN
+# A heartbeat on the console: the host tells a hung L1 (L0's emulation
+# stuck, nothing at all printed) from a slow job by its absence.
+( while :; do sleep 15; echo VIREO-LAB-ALIVE; done ) &
 # The host's /tmp stays visible: the build folder (and so this job) may be
 # under it, as a clone in /tmp is. Unix sockets do not work over 9p, so the
 # job's own temporary files go to the local tmpfs on /dev/shm.

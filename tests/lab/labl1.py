@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +25,14 @@ QEMU = 'qemu-system-x86_64'
 # (several builds at once) is far slower, hence the margin.
 L1_BOOT_TIMEOUT = 240
 KEEP_RUNS = 8
+# L1's /init prints VIREO-LAB-ALIVE every 15 s once the job runs. Seen in
+# make check: L1 fell silent for good mid-job (no heartbeat, no output,
+# nothing in L2's log) until the whole group's timeout, and a rerun passed.
+# That is the lab's emulator, not the monitor under test (a hung L2 guest
+# does not stop L1's heartbeat): after this long without one, L1 is
+# declared hung, its registers are saved, and the job runs once more.
+L1_HUNG_AFTER = 240
+L1_ATTEMPTS = 2
 
 EXIT_LAB_ERROR = 3
 EXIT_TIMEOUT = 124
@@ -90,36 +99,77 @@ def _new_run_dir(build_dir):
     return path
 
 
-def l1_argv(kernel, initrd, append):
+def l1_argv(kernel, initrd, append, monitor=None):
+    extra = ['-monitor', f'unix:{monitor},server=on,wait=off'] if monitor else []
     return [QEMU, '-M', 'q35', '-cpu', 'EPYC,+svm,+npt', '-smp', '2', '-m', '3072',
-            '-nographic', '-no-reboot',
+            '-nographic', '-no-reboot'] + extra + [
             '-kernel', kernel, '-initrd', initrd, '-append', append,
             '-virtfs', 'local,path=/,mount_tag=host,security_model=passthrough,'
                        'id=h,multidevs=remap']
 
 
+def _l1_registers(monitor):
+    """L1's vCPU registers over QEMU's human monitor, for a post-mortem."""
+    out = b''
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(monitor)
+            s.sendall(b'info registers -a\n')
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    except OSError as e:
+        return f'(QEMU monitor not reachable: {e})'
+    return out.decode('utf-8', 'replace')
+
+
 def run(cache, argv, cwd=None, timeout=3600, on_line=None, err=sys.stderr, run_dir=None):
     """Run argv inside L1; return its exit status (or EXIT_* on lab failure).
 
-    on_line(line) receives each console line the command produces.
+    on_line(line) receives each console line the command produces. Where L1
+    hangs (see L1_HUNG_AFTER) the command runs again in a fresh L1, within
+    the same timeout.
     """
     if shutil.which(QEMU) is None:
         print(f'lab: {QEMU} not found (install qemu-system-x86)', file=err)
         return EXIT_LAB_ERROR
     cwd = os.path.abspath(cwd or os.getcwd())
     on_line = on_line or (lambda line: print(line, flush=True))
-    start = time.monotonic()
-    deadline = start + timeout
+    deadline = time.monotonic() + timeout
     kernel = cache.vmlinuz()
     initrd = cache.l1_initramfs()
-    run_dir = run_dir or _new_run_dir(cache.build_dir)
+    status = EXIT_LAB_ERROR
+    for attempt in range(1, L1_ATTEMPTS + 1):
+        status, hung = _run_once(kernel, initrd, argv, cwd, timeout, deadline, on_line, err,
+                                 run_dir or _new_run_dir(cache.build_dir))
+        if not hung or attempt == L1_ATTEMPTS or time.monotonic() >= deadline:
+            break
+        print(f'lab: L1 hung; running the command again in a new L1 '
+              f'(attempt {attempt + 1} of {L1_ATTEMPTS})', file=err)
+        run_dir = None
+    return status
+
+
+def _run_once(kernel, initrd, argv, cwd, timeout, deadline, on_line, err, run_dir):
+    """One L1 boot running argv: (status, True if L1 hung)."""
+    start = time.monotonic()
     job = os.path.join(run_dir, 'job.sh')
     with open(job, 'w', encoding='utf-8') as f:
         f.write(_job_script(argv, cwd, dict(os.environ)))
     append = f'console=ttyS0 panic=-1 quiet loglevel=3 vireo.job={job}'
     log_path = os.path.join(run_dir, 'console.log')
+    monitor = os.path.join(run_dir, 'monitor.sock')
+    if len(monitor) >= 100:     # sun_path's limit: no post-mortem then
+        monitor = None
     log = open(log_path, 'w', encoding='utf-8')
-    proc = subprocess.Popen(l1_argv(kernel, initrd, append), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(l1_argv(kernel, initrd, append, monitor), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True, preexec_fn=_die_with_parent)
     reader = LineReader(proc.stdout)
@@ -139,23 +189,34 @@ def run(cache, argv, cwd=None, timeout=3600, on_line=None, err=sys.stderr, run_d
     try:
         began = False
         boot_deadline = min(deadline, start + L1_BOOT_TIMEOUT)
+        alive = time.monotonic()
         while True:
+            hung_at = alive + L1_HUNG_AFTER
             try:
-                line = reader.get(deadline if began else boot_deadline)
+                line = reader.get(min(deadline, hung_at) if began else boot_deadline)
             except TimeoutError:
+                if began and time.monotonic() >= hung_at and time.monotonic() < deadline:
+                    regs = _l1_registers(monitor) if monitor else '(no monitor socket)'
+                    log.write('--- L1 hung: registers ---\n' + regs + '\n')
+                    return fail(f'L1 printed nothing, not even its heartbeat, for '
+                                f'{L1_HUNG_AFTER} s: the emulator hung (registers in the log)',
+                                EXIT_LAB_ERROR), True
                 if began:
                     return fail(f'timeout: the command ran longer than {timeout} s; L1 killed',
-                                EXIT_TIMEOUT)
+                                EXIT_TIMEOUT), False
                 return fail(f'L1 did not come up within {int(boot_deadline - start)} s',
-                            EXIT_LAB_ERROR)
+                            EXIT_LAB_ERROR), False
             if line is None:
                 return fail('L1 stopped before the command reported its exit status'
-                            f' (QEMU exit status {proc.wait()})', EXIT_LAB_ERROR)
+                            f' (QEMU exit status {proc.wait()})', EXIT_LAB_ERROR), False
+            alive = time.monotonic()
+            if line.endswith('VIREO-LAB-ALIVE'):
+                continue
             log.write(line + '\n')
             log.flush()
             m = re.search(r'VIREO-LAB-(BEGIN|EXIT|ERROR)(?: (.*))?$', line)
             if m and m.group(1) == 'ERROR':
-                return fail('L1 set-up failed: ' + (m.group(2) or ''), EXIT_LAB_ERROR)
+                return fail('L1 set-up failed: ' + (m.group(2) or ''), EXIT_LAB_ERROR), False
             if m and m.group(1) == 'BEGIN':
                 began = True
                 continue
@@ -165,7 +226,7 @@ def run(cache, argv, cwd=None, timeout=3600, on_line=None, err=sys.stderr, run_d
                     proc.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     pass
-                return status
+                return status, False
             tail.append(line)
             del tail[:-15]
             if began:
@@ -174,10 +235,13 @@ def run(cache, argv, cwd=None, timeout=3600, on_line=None, err=sys.stderr, run_d
         signal.signal(signal.SIGTERM, old_term)
         _kill_group(proc)
         log.close()
-        try:
-            os.unlink(job)
-        except FileNotFoundError:
-            pass
+        for path in (job, monitor):
+            if path is None:
+                continue
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
 
 
 def hardware_kvm():
