@@ -59,7 +59,8 @@ build_pci_crs (VmmAml *aml, const VmmAcpiConfig *cfg)
 {
   vmm_aml_name (aml, "_CRS");
   vmm_aml_begin_resource_template (aml);
-  vmm_aml_res_bus_window (aml, 0, 255);
+  /* As in the MCFG: the root bus is the only one (see build_mcfg). */
+  vmm_aml_res_bus_window (aml, 0, VMM_PCI_LAST_BUS);
   /* The configuration ports are the bridge's own; everything else in I/O
    * space is forwarded to the bus. */
   vmm_aml_res_io (aml, VMM_PORT_PCI_CONFIG, PCI_CONFIG_PORT_LEN);

@@ -24,6 +24,7 @@
 
 #define VMM_PCI_ECAM_BASE       0xb0000000ULL   /* MMCONFIG, buses 0..255 */
 #define VMM_PCI_ECAM_SIZE       0x10000000ULL
+#define VMM_PCI_LAST_BUS        0               /* no bridges: bus 0 is the only one */
 #define VMM_PCI_MMIO32_BASE     0xc0000000ULL   /* 32-bit BAR window */
 #define VMM_PCI_MMIO32_SIZE     0x3ec00000ULL   /* up to the IOAPIC */
 #define VMM_PCI_MMIO64_SIZE     0x800000000ULL  /* 32 GiB above RAM for 64-bit BARs */

@@ -336,7 +336,8 @@ test_mcfg (void)
   g_assert_cmphex (get64 (m + 44), ==, VMM_PCI_ECAM_BASE);
   g_assert_cmpuint (get16 (m + 52), ==, 0);
   g_assert_cmpuint (m[54], ==, 0);
-  g_assert_cmpuint (m[55], ==, 255);
+  /* Only the root bus: Linux probes every bus the MCFG names. */
+  g_assert_cmpuint (m[55], ==, 0);
 }
 
 static void
