@@ -67,6 +67,9 @@ struct _VmmMachine {
   gboolean has_uuid;
   VmmDiskConfig disks[VMM_DISKS_MAX];   /* strings owned by the machine */
   unsigned n_disks;
+  char *disk_boot_path[VMM_DISKS_MAX];  /* each drive's OpenFirmware path, once created */
+  VmmBootDevice boot_order[VMM_BOOT_DEVICES_MAX];
+  unsigned n_boot_order;
   gboolean net_user, net_restricted, rng;
   char **net_forwards;
   char *net_mac_seed;

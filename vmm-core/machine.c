@@ -10,12 +10,14 @@
  */
 #include "machine-private.h"
 #include "cmdline.h"
+#include "devices/lpc-ich9.h"
 #include "devices/pci-host.h"
 #include "block/virtio-blk.h"
 #include "devices/bochs-display.h"
 #include "gpu/virtio-gpu.h"
 #include "usb/xhci.h"
 #include "ahci/ahci.h"
+#include "firmware/bootorder.h"
 #include "net/e1000e.h"
 #include "net/slirp.h"
 #include "net/virtio-net.h"
@@ -199,6 +201,36 @@ display_key (void *opaque, uint16_t scancode, bool pressed)
 static const VmmDisplayInputOps ps2_input = { .key = display_key };
 G_STATIC_ASSERT (VMM_I8042_SCANCODE_PAUSE == VMM_DISPLAY_SCANCODE_PAUSE);
 
+/* SeaBIOS draws on bochs-display through this VGA BIOS, found in the
+ * device's ROM BAR as on QEMU: SeaBIOS runs a display's ROM with the
+ * device's address, which the BIOS needs to find the framebuffer. OVMF
+ * has its own drivers for both screens. */
+#define BOCHS_VGA_BIOS "/usr/share/seabios/vgabios-bochs-display.bin"
+
+static gboolean
+add_vga_bios (VmmPciDevice *dev, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GBytes) rom = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (BOCHS_VGA_BIOS, &data, &len, &local))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "Cannot read the VGA BIOS (%s); install the “seabios” package", local->message);
+      return FALSE;
+    }
+  rom = g_bytes_new_take (data, len);
+  if (vmm_pci_device_set_rom (dev, rom) < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "The VGA BIOS “%s” is empty or too large", BOCHS_VGA_BIOS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 add_display (VmmMachine *m, GError **error)
 {
@@ -211,6 +243,12 @@ add_display (VmmMachine *m, GError **error)
     dev = vmm_bochs_display_new (&m->platform, m->display, NULL, &local);
   else
     dev = vmm_virtio_gpu_new (&m->platform, m->display, &local);
+  if (dev != NULL && m->bios_path != NULL && m->display_device == VMM_DISPLAY_DEVICE_BOCHS
+      && !add_vga_bios (dev, &local))
+    {
+      vmm_pci_device_free (dev);
+      dev = NULL;
+    }
   if (dev == NULL || !add_pci (m, SLOT_DISPLAY, dev, "Display", &local))
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display: %s", local->message);
@@ -295,6 +333,7 @@ add_sata (VmmMachine *m, GError **error)
       drive->serial = d->serial;
       if (d->cdrom)
         m->cdrom_port[m->n_cdroms++] = port;
+      m->disk_boot_path[i] = vmm_ahci_boot_path (VMM_PCI_DEVFN (SLOT_AHCI, 0), port);
       if (d->path != NULL && (drive->image = open_disk (d, error)) == NULL)
         goto fail;
       port++;
@@ -338,6 +377,7 @@ add_disk (VmmMachine *m, unsigned i, unsigned slot, GError **error)
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISK, "Disk “%s”: %s", d->path, local->message);
       return FALSE;
     }
+  m->disk_boot_path[i] = vmm_bootorder_virtio_blk_path (VMM_PCI_DEVFN (slot, 0));
   return add_pci (m, slot, dev, d->path, error);
 }
 
@@ -367,13 +407,20 @@ create_devices (VmmMachine *m, GError **error)
   if (r == 0)
     r = vmm_rtc_register (m->rtc, m->pio);
   if (r == 0)
-    r = vmm_pm_register (m->pm, m->pio, VMM_PORT_PM_BASE);
-  if (r == 0)
     r = vmm_reset_control_register (m->reset_control, m->pio);
   if (r == 0)
     r = vmm_pci_bus_register (m->pci, m->pio, m->mmio, VMM_PCI_ECAM_BASE, VMM_PCI_ECAM_SIZE);
   if (r == 0)
     r = vmm_pci_bus_add (m->pci, VMM_PCI_DEVFN (0, 0), vmm_pci_host_bridge_new ());
+  /* The LPC bridge decodes the PM block, where firmware puts it. */
+  if (r == 0)
+    {
+      VmmPciDevice *lpc = vmm_lpc_ich9_new (m->pm, m->pio, VMM_PORT_PM_BASE);
+
+      r = lpc != NULL ? vmm_pci_bus_add (m->pci, VMM_LPC_DEVFN, lpc) : -EEXIST;
+      if (r < 0)
+        vmm_pci_device_free (lpc);
+    }
   if (r < 0)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_KVM_FAILED,
@@ -452,6 +499,29 @@ alloc_ram (VmmMachine *m, GError **error)
   return TRUE;
 }
 
+/* The drives of each kind in the config's boot order go first in the
+ * firmware's "bootorder", at the paths their devices got. */
+static gboolean
+set_boot_order (VmmMachine *m, GError **error)
+{
+  VmmBootDrive drives[VMM_DISKS_MAX];
+  g_autoptr(GError) local = NULL;
+  g_autofree char *paths = NULL;
+
+  for (unsigned i = 0; i < m->n_disks; i++)
+    drives[i] = (VmmBootDrive) {
+      .kind = m->disks[i].cdrom ? VMM_BOOT_CDROM : VMM_BOOT_DISK,
+      .path = m->disk_boot_path[i],
+    };
+  paths = vmm_bootorder_build (m->boot_order, m->n_boot_order, drives, m->n_disks);
+  if (paths != NULL && !vmm_firmware_boot_set_bootorder (m->firmware, paths, &local))
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 validate_config (const VmmConfig *config, GError **error)
 {
@@ -517,6 +587,19 @@ validate_config (const VmmConfig *config, GError **error)
                    "A real-mode guest program runs on one CPU");
       return FALSE;
     }
+  if (config->n_boot_order > VMM_BOOT_DEVICES_MAX)
+    {
+      g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                   "A boot order names at most %d kinds of drive", VMM_BOOT_DEVICES_MAX);
+      return FALSE;
+    }
+  for (unsigned i = 0; i < config->n_boot_order; i++)
+    if (config->boot_order[i] != VMM_BOOT_DISK && config->boot_order[i] != VMM_BOOT_CDROM)
+      {
+        g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
+                     "Unknown kind of boot drive %d", (int) config->boot_order[i]);
+        return FALSE;
+      }
   if (config->n_disks > VMM_DISKS_MAX)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_INVALID_CONFIG,
@@ -788,6 +871,8 @@ vmm_machine_new (const VmmConfig *config, GError **error)
   m->display_device = config->display_device;
   m->spice_listen = g_strdup (config->spice_listen);
   m->n_disks = config->n_disks;
+  m->n_boot_order = config->n_boot_order;
+  memcpy (m->boot_order, config->boot_order, sizeof m->boot_order);
   for (unsigned i = 0; i < m->n_disks; i++)
     {
       m->disks[i] = config->disks[i];
@@ -821,13 +906,8 @@ vmm_machine_new (const VmmConfig *config, GError **error)
     }
   if (!alloc_ram (m, error) || !vmm_vm_platform_add_ram (m, error) || !create_devices (m, error))
     return NULL;
-  if ((m->bios_path != NULL || m->uefi_code_path != NULL) && !vmm_boot_create_firmware (m, error))
-    return NULL;
-  /* SeaBIOS draws on bochs-display through this VGA BIOS; OVMF has its
-   * own drivers for both screens. */
-  if (m->bios_path != NULL && m->want_display && m->display_device == VMM_DISPLAY_DEVICE_BOCHS
-      && !vmm_firmware_boot_add_rom (m->firmware, "vgaroms/vgabios-bochs-display.bin",
-                                     "/usr/share/seabios/vgabios-bochs-display.bin", "seabios", error))
+  if ((m->bios_path != NULL || m->uefi_code_path != NULL)
+      && (!vmm_boot_create_firmware (m, error) || !set_boot_order (m, error)))
     return NULL;
   if (!vmm_vm_create (m, error) || !vmm_boot_load (m, error) || !power_on_pci (m, error)
       || !vmm_vcpus_create (m, error))
@@ -1052,6 +1132,7 @@ vmm_machine_free (VmmMachine *m)
       g_free ((char *) m->disks[i].path);
       g_free ((char *) m->disks[i].format);
       g_free ((char *) m->disks[i].serial);
+      g_free (m->disk_boot_path[i]);
     }
   g_clear_error (&m->start_error);
   g_rw_lock_clear (&m->vm_lock);

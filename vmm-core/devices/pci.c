@@ -15,6 +15,9 @@
 #define CMD_WRITABLE   0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
 #define STATUS_W1C     0xf900
 #define CAP_FIRST      0x40
+#define ROM_ENABLE     0x1u
+#define ROM_MIN_SIZE   2048u        /* the ROM BAR's address bits start at 11 */
+#define ROM_MAX_SIZE   (16u << 20)
 
 struct _VmmPciBus {
   GMutex lock;
@@ -55,6 +58,7 @@ vmm_pci_device_new (uint16_t vendor, uint16_t device, uint32_t class_code, uint8
   dev->cap_next = CAP_FIRST;
   for (unsigned i = 0; i < VMM_PCI_BARS; i++)
     dev->bar_mapped[i] = VMM_PCI_BAR_UNMAPPED;
+  dev->rom_mapped = VMM_PCI_BAR_UNMAPPED;
   dev->intx_gsi = -1;
   return dev;
 }
@@ -66,6 +70,7 @@ vmm_pci_device_free (VmmPciDevice *dev)
     return;
   if (dev->ops != NULL && dev->ops->destroy != NULL)
     dev->ops->destroy (dev, dev->opaque);
+  g_clear_pointer (&dev->rom, g_bytes_unref);
   g_free (dev);
 }
 
@@ -150,6 +155,43 @@ vmm_pci_device_set_bar_ops (VmmPciDevice *dev, unsigned bar, const VmmBusOps *op
   return 0;
 }
 
+/* Reads past the image's end find the BAR's padding: zeros. Writes to a
+ * ROM go nowhere. */
+static void
+rom_read (void *opaque, uint64_t offset, uint8_t *data, unsigned len)
+{
+  VmmPciDevice *dev = opaque;
+  size_t size;
+  const uint8_t *p = g_bytes_get_data (dev->rom, &size);
+
+  for (unsigned i = 0; i < len; i++)
+    data[i] = offset + i < size ? p[offset + i] : 0;
+}
+
+static void
+rom_write (void *opaque, uint64_t offset, const uint8_t *data, unsigned len)
+{
+}
+
+static const VmmBusOps rom_ops = { .read = rom_read, .write = rom_write };
+
+int
+vmm_pci_device_set_rom (VmmPciDevice *dev, GBytes *rom)
+{
+  size_t len = rom != NULL ? g_bytes_get_size (rom) : 0;
+  uint64_t size = ROM_MIN_SIZE;
+
+  if (len == 0 || len > ROM_MAX_SIZE || dev->rom != NULL)
+    return -EINVAL;
+  while (size < len)
+    size <<= 1;
+  dev->rom = g_bytes_ref (rom);
+  dev->rom_size = size;
+  put32 (dev->cfg + VMM_PCI_ROM_ADDRESS, 0);
+  put32 (dev->wmask + VMM_PCI_ROM_ADDRESS, (uint32_t) ~(size - 1) | ROM_ENABLE);
+  return 0;
+}
+
 static uint32_t
 get32 (const uint8_t *p)
 {
@@ -223,6 +265,34 @@ bar_target (const VmmPciDevice *dev, unsigned bar)
   return addr;
 }
 
+/* The expansion ROM follows its enable bit and the memory bit; an
+ * address the guest left at zero, or one running past 4 GiB, does not
+ * decode. */
+static void
+update_rom_mapping (VmmPciDevice *dev)
+{
+  VmmPciBus *bus = dev->bus;
+  uint16_t cmd = (uint16_t) (dev->cfg[VMM_PCI_COMMAND] | dev->cfg[VMM_PCI_COMMAND + 1] << 8);
+  uint32_t reg = get32 (dev->cfg + VMM_PCI_ROM_ADDRESS);
+  uint64_t addr = reg & ~(uint32_t) (ROM_MIN_SIZE - 1), want = VMM_PCI_BAR_UNMAPPED;
+
+  if (dev->rom == NULL || bus->mmio == NULL)
+    return;
+  if ((cmd & 0x2) && (reg & ROM_ENABLE) && addr != 0 && addr + dev->rom_size <= (1ULL << 32))
+    want = addr;
+  if (want == dev->rom_mapped)
+    return;
+  if (dev->rom_mapped != VMM_PCI_BAR_UNMAPPED)
+    vmm_bus_unregister (bus->mmio, dev->rom_mapped, dev);
+  dev->rom_mapped = VMM_PCI_BAR_UNMAPPED;
+  if (want != VMM_PCI_BAR_UNMAPPED
+      && vmm_bus_register (bus->mmio, want, dev->rom_size, VMM_BUS_WANY, &rom_ops, dev) == 0)
+    dev->rom_mapped = want;
+  else if (want != VMM_PCI_BAR_UNMAPPED)
+    g_debug ("PCI %02x.%x: ROM at 0x%" G_GINT64_MODIFIER "x conflicts; not mapped",
+             dev->devfn >> 3, dev->devfn & 7, want);
+}
+
 /* Called with the bus lock held after any config write. A BAR with bus
  * ops is registered on its bus; one without (a framebuffer backed by host
  * memory, mapped straight into the VM) only has its device told. */
@@ -233,6 +303,7 @@ update_mappings (VmmPciDevice *dev)
 
   if (bus == NULL)
     return;
+  update_rom_mapping (dev);
   for (unsigned bar = 0; bar < VMM_PCI_BARS; bar++)
     {
       VmmBus *space;

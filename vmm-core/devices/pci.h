@@ -22,6 +22,7 @@
 #define VMM_PCI_SUBSYS_VENDOR   0x2c
 #define VMM_PCI_SUBSYS_ID       0x2e
 #define VMM_PCI_CAP_PTR         0x34
+#define VMM_PCI_ROM_ADDRESS     0x30
 #define VMM_PCI_INTERRUPT_LINE  0x3c
 #define VMM_PCI_INTERRUPT_PIN   0x3d
 
@@ -73,6 +74,9 @@ struct _VmmPciDevice {
   int intx_gsi;                       /* where INTx# goes once on a bus, or -1 */
   unsigned cap_next;                  /* where the next capability goes */
   unsigned cap_last;                  /* the last capability's offset, 0 if none */
+  GBytes *rom;                        /* the expansion ROM's contents, or NULL */
+  uint64_t rom_size;                  /* its BAR's size: a power of two */
+  uint64_t rom_mapped;                /* where it decodes now, or VMM_PCI_BAR_UNMAPPED */
   const VmmPciDeviceOps *ops;
   void *opaque;
 };
@@ -91,6 +95,11 @@ int           vmm_pci_device_add_bar        (VmmPciDevice *dev, unsigned bar, Vm
  * @widths as for vmm_bus_register. */
 int           vmm_pci_device_set_bar_ops    (VmmPciDevice *dev, unsigned bar, const VmmBusOps *ops,
                                              unsigned widths, void *opaque);
+/* Gives the device an expansion ROM BAR (config 0x30) holding @rom, as
+ * firmware finds a card's option ROM: read-only memory, decoding while
+ * its enable bit and the command register's memory bit are set. Returns
+ * 0, or -EINVAL for an empty ROM or one over 16 MiB. */
+int           vmm_pci_device_set_rom        (VmmPciDevice *dev, GBytes *rom);
 /* The address the guest programmed into @bar (flags masked off). */
 uint64_t      vmm_pci_device_bar_address    (const VmmPciDevice *dev, unsigned bar);
 /* Appends a capability of @len bytes (header included) to the list and

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <string.h>
 
 #include "firmware/acpi-loader.h"
 #include "firmware/firmware.h"
@@ -17,6 +18,7 @@ struct _VmmFirmwareBoot {
   VmmFirmware *firmware;
   VmmFwCfg *fw_cfg;
   VmmDebugcon *debugcon;
+  gboolean linuxboot;           /* SeaBIOS boots the kernel through our ROM */
 };
 
 static gboolean
@@ -62,6 +64,7 @@ fill_fw_cfg (VmmFirmwareBoot *b, const VmmFirmwareBootConfig *cfg, GError **erro
             return FALSE;
           bootorder = g_strconcat (VMM_FW_LINUXBOOT_BOOTORDER "\n", cfg->bootorder, NULL);
           pc.bootorder = bootorder;
+          b->linuxboot = TRUE;
         }
     }
   if (!vmm_fw_cfg_setup_pc (b->fw_cfg, &pc, error)
@@ -186,6 +189,32 @@ vmm_firmware_boot_add_rom (VmmFirmwareBoot *b, const char *name, const char *pat
     {
       g_set_error (error, G_IO_ERROR, r == -EEXIST ? G_IO_ERROR_EXISTS : G_IO_ERROR_INVALID_ARGUMENT,
                    "Cannot add the option ROM “%s”: %s", name, g_strerror (-r));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vmm_firmware_boot_set_bootorder (VmmFirmwareBoot *b, const char *paths, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  int r;
+
+  g_return_val_if_fail (b != NULL && paths != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* A kernel handed to SeaBIOS is what the user asked to boot: its ROM
+   * stays ahead of every drive. */
+  text = b->linuxboot ? g_strconcat (VMM_FW_LINUXBOOT_BOOTORDER "\n", paths, NULL)
+                      : g_strdup (paths);
+  /* The firmware reads it as a string: the NUL goes with it. */
+  bytes = g_bytes_new (text, strlen (text) + 1);
+  r = vmm_fw_cfg_set_file (b->fw_cfg, "bootorder", bytes);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
+                   "Cannot set the boot order: %s", g_strerror (-r));
       return FALSE;
     }
   return TRUE;

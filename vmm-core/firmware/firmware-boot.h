@@ -79,12 +79,21 @@ void             vmm_firmware_boot_setup_bsp (struct kvm_sregs *sregs, struct kv
 void             vmm_firmware_boot_flush (VmmFirmwareBoot *b);
 
 /* Adds the option ROM file @path as fw_cfg file @name: SeaBIOS runs
- * "vgaroms/..." as video BIOSes (vgabios-bochs-display.bin for the
- * bochs display) and "genroms/..." as other ROMs. A missing file is
+ * "vgaroms/..." as video BIOSes and "genroms/..." as other ROMs, both
+ * without a PCI device (a device's own BIOS, such as the bochs
+ * display's, goes in its ROM BAR: vmm_pci_device_set_rom()). A missing
+ * file is
  * G_IO_ERROR_NOT_FOUND naming @package; an existing name,
  * G_IO_ERROR_EXISTS. Before the machine first runs. */
 gboolean         vmm_firmware_boot_add_rom (VmmFirmwareBoot *b, const char *name, const char *path,
                                             const char *package, GError **error);
+
+/* Sets the "bootorder" file to @paths (OpenFirmware device paths, each
+ * ending in a newline; see bootorder.h), after the ROM that boots a
+ * kernel given to SeaBIOS, replacing what the config said. Before the
+ * machine first runs. */
+gboolean         vmm_firmware_boot_set_bootorder (VmmFirmwareBoot *b, const char *paths,
+                                                  GError **error);
 
 /* The fw_cfg device, for items beyond the PC's. */
 VmmFwCfg        *vmm_firmware_boot_get_fw_cfg (VmmFirmwareBoot *b);

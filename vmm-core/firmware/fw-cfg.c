@@ -278,6 +278,34 @@ vmm_fw_cfg_add_file (VmmFwCfg *fw, const char *name, GBytes *data, gboolean writ
 }
 
 int
+vmm_fw_cfg_set_file (VmmFwCfg *fw, const char *name, GBytes *data)
+{
+  const Item *old;
+  size_t len;
+  const void *p;
+  int key;
+
+  g_return_val_if_fail (fw != NULL && name != NULL && data != NULL, -EINVAL);
+
+  p = g_bytes_get_data (data, &len);
+  if (len > G_MAXUINT32)
+    return -EINVAL;
+  g_mutex_lock (&fw->lock);
+  key = find_file_locked (fw, name);
+  if (key >= 0)
+    {
+      old = g_hash_table_lookup (fw->items, GUINT_TO_POINTER (key));
+      set_item_locked (fw, (uint16_t) key, p, len, old->writable);
+      /* The directory carries each file's size. */
+      rebuild_directory_locked (fw);
+    }
+  g_mutex_unlock (&fw->lock);
+  if (key == -ENOENT)
+    key = vmm_fw_cfg_add_file (fw, name, data, FALSE);
+  return key;
+}
+
+int
 vmm_fw_cfg_find_file (VmmFwCfg *fw, const char *name)
 {
   int key;

@@ -58,6 +58,10 @@ int       vmm_fw_cfg_set_u64  (VmmFwCfg *fw, uint16_t key, uint64_t value);
  * a copy of @data. Returns its key, or -EEXIST (the name is taken),
  * -ENAMETOOLONG, -EINVAL (empty name) or -ENOSPC (too many files). */
 int       vmm_fw_cfg_add_file (VmmFwCfg *fw, const char *name, GBytes *data, gboolean writable);
+/* Replaces the contents of file @name with @data (a writable file stays
+ * writable, with @data as its reset contents), or adds it read-only.
+ * Returns its key or the errors of vmm_fw_cfg_add_file(). */
+int       vmm_fw_cfg_set_file (VmmFwCfg *fw, const char *name, GBytes *data);
 /* The key of file @name, or -ENOENT. */
 int       vmm_fw_cfg_find_file (VmmFwCfg *fw, const char *name);
 /* A copy of the current contents of the item at @key, or NULL. */

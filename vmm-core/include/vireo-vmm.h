@@ -85,6 +85,14 @@ typedef struct {
   gboolean cdrom;               /* an ATAPI CD-ROM drive: always SATA and read-only */
 } VmmDiskConfig;
 
+/* Kinds of drive a firmware boots from (VmmConfig.boot_order). */
+typedef enum {
+  VMM_BOOT_DISK,                /* the disks, in config order */
+  VMM_BOOT_CDROM,               /* the CD-ROM drives, in config order */
+} VmmBootDevice;
+
+#define VMM_BOOT_DEVICES_MAX 4
+
 #define VMM_MEMORY_MIN   (16ULL << 20)
 #define VMM_MEMORY_MAX   (1ULL << 40)
 #define VMM_CPUS_MAX     64
@@ -140,6 +148,11 @@ typedef struct {
   const char *uefi_code_path;
   const char *uefi_vars_path;
   const uint8_t *uuid;          /* optional, 16 bytes: the machine's SMBIOS UUID */
+  /* Firmware boot: the kinds of drive the firmware tries first, in this
+   * order (a kernel given with a BIOS still comes first); none: the
+   * firmware's own order. */
+  VmmBootDevice boot_order[VMM_BOOT_DEVICES_MAX];
+  unsigned n_boot_order;
 } VmmConfig;
 
 /* Fills @config with defaults: 512 MiB, one vCPU, no kernel. */

@@ -277,6 +277,42 @@ parse_disk (const char *spec, VmmDiskConfig *disk, GStrv *owned, char **why)
   return TRUE;
 }
 
+/* cdrom,disk: the kinds of drive the firmware tries first, in order. */
+static gboolean
+parse_boot (const char *spec, VmmConfig *config, char **why)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+
+  config->n_boot_order = 0;
+  if (parts[0] == NULL)
+    {
+      *why = g_strdup ("--boot names no drive (use cdrom and disk, e.g. --boot cdrom,disk)");
+      return FALSE;
+    }
+  for (unsigned i = 0; parts[i] != NULL; i++)
+    {
+      VmmBootDevice kind;
+
+      if (strcmp (parts[i], "disk") == 0)
+        kind = VMM_BOOT_DISK;
+      else if (strcmp (parts[i], "cdrom") == 0)
+        kind = VMM_BOOT_CDROM;
+      else
+        {
+          *why = g_strdup_printf ("--boot: unknown drive “%s” (use cdrom and disk, e.g. --boot cdrom,disk)", parts[i]);
+          return FALSE;
+        }
+      for (unsigned j = 0; j < config->n_boot_order; j++)
+        if (config->boot_order[j] == kind)
+          {
+            *why = g_strdup_printf ("--boot names “%s” twice", parts[i]);
+            return FALSE;
+          }
+      config->boot_order[config->n_boot_order++] = kind;
+    }
+  return TRUE;
+}
+
 /* user[,hostfwd=PROTO:ADDR:PORT-:PORT]...[,restrict][,model=virtio|e1000e] */
 static gboolean
 parse_net (const char *spec, VmmConfig *config, GPtrArray *forwards, char **why)
@@ -313,7 +349,7 @@ main (int argc, char **argv)
 {
   g_autofree char *kernel = NULL, *initrd = NULL, *append = NULL, *memory = NULL;
   g_autofree char *serial = NULL, *realmode = NULL;
-  g_autofree char *bios = NULL, *uefi_code = NULL, *uefi_vars = NULL;
+  g_autofree char *bios = NULL, *uefi_code = NULL, *uefi_vars = NULL, *boot = NULL;
   g_auto(GStrv) disks = NULL, cdroms = NULL;
   g_autofree char *net = NULL, *spice = NULL, *display = NULL;
   gboolean rng = FALSE;
@@ -347,6 +383,8 @@ main (int argc, char **argv)
       "Boot through this UEFI image, e.g. /usr/share/OVMF/OVMF_CODE_4M.fd", "FILE" },
     { "uefi-vars", 0, 0, G_OPTION_ARG_FILENAME, &uefi_vars,
       "The machine's UEFI variables (a copy of OVMF_VARS_4M.fd; written to)", "FILE" },
+    { "boot", 0, 0, G_OPTION_ARG_STRING, &boot,
+      "With --bios or --uefi-code: the drives the firmware tries first, in order", "cdrom,disk" },
     { "realmode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &realmode,
       "A raw real-mode program instead of a kernel (for testing the monitor)", "FILE" },
     { NULL }
@@ -378,6 +416,8 @@ main (int argc, char **argv)
     return bad_input ("--uefi-code and --uefi-vars go together");
   if (kernel != NULL && realmode != NULL)
     return bad_input ("--kernel and --realmode exclude each other");
+  if (boot != NULL && bios == NULL && uefi_code == NULL)
+    return bad_input ("--boot needs --bios or --uefi-code: a kernel given alone boots directly");
 
   vmm_config_init (&config);
   config.kernel_path = kernel;
@@ -387,6 +427,12 @@ main (int argc, char **argv)
   config.bios_path = bios;
   config.uefi_code_path = uefi_code;
   config.uefi_vars_path = uefi_vars;
+  if (boot != NULL)
+    {
+      g_autofree char *why = NULL;
+      if (!parse_boot (boot, &config, &why))
+        return bad_input (why);
+    }
   if (memory != NULL && !parse_size (memory, &config.memory))
     {
       g_autofree char *msg = g_strdup_printf ("invalid memory size “%s” (use e.g. 512M or 2G)", memory);

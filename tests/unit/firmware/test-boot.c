@@ -225,6 +225,52 @@ test_bios_kernel (void)
   g_unlink (bios);
 }
 
+/* The machine's boot order replaces the config's, and a kernel's ROM
+ * stays ahead of it. */
+static void
+test_bootorder (void)
+{
+  static const char drives[] = "/pci@i0cf8/pci8086,2922@c/drive@1/disk@0\n"
+                               "/pci@i0cf8/scsi@1/disk@0,0\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bios = fake_bios ();
+  g_autoptr(GBytes) kernel = fake_kernel ();
+  g_autoptr(GBytes) order = NULL, again = NULL;
+  Fixture f;
+  VmmFirmwareBoot *boot;
+
+  fixture_init (&f);
+  f.cfg.bios_path = bios;
+  boot = vmm_firmware_boot_new (&f.cfg, &f.mem, f.pio, f.mmio, &error);
+  g_assert_no_error (error);
+  g_assert_null (bus_read_file (f.pio, "bootorder"));
+  g_assert_true (vmm_firmware_boot_set_bootorder (boot, drives, &error));
+  g_assert_no_error (error);
+  order = bus_read_file (f.pio, "bootorder");
+  g_assert_nonnull (order);
+  g_assert_cmpstr (g_bytes_get_data (order, NULL), ==, drives);
+  /* The NUL goes with it, as QEMU's does. */
+  g_assert_cmpuint (g_bytes_get_size (order), ==, sizeof drives);
+  vmm_firmware_boot_free (boot);
+  fixture_clear (&f);
+
+  fixture_init (&f);
+  f.cfg.bios_path = bios;
+  f.cfg.kernel = kernel;
+  f.cfg.bootorder = "/pci@i0cf8/*@1f,2/drive@0/disk@0\n";
+  boot = vmm_firmware_boot_new (&f.cfg, &f.mem, f.pio, f.mmio, &error);
+  g_assert_no_error (error);
+  g_assert_true (vmm_firmware_boot_set_bootorder (boot, drives, &error));
+  again = bus_read_file (f.pio, "bootorder");
+  g_assert_cmpstr (g_bytes_get_data (again, NULL), ==,
+                   VMM_FW_LINUXBOOT_BOOTORDER "\n"
+                   "/pci@i0cf8/pci8086,2922@c/drive@1/disk@0\n"
+                   "/pci@i0cf8/scsi@1/disk@0,0\n");
+  vmm_firmware_boot_free (boot);
+  fixture_clear (&f);
+  g_unlink (bios);
+}
+
 static void
 test_uefi (void)
 {
@@ -362,6 +408,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/firmware-boot/bios", test_bios);
   g_test_add_func ("/firmware-boot/bios-kernel", test_bios_kernel);
+  g_test_add_func ("/firmware-boot/bootorder", test_bootorder);
   g_test_add_func ("/firmware-boot/uefi", test_uefi);
   g_test_add_func ("/firmware-boot/errors", test_errors);
   g_test_add_func ("/firmware-boot/add-rom", test_add_rom);

@@ -189,6 +189,42 @@ test_directory (void)
   guest_clear (&g);
 }
 
+/* Replacing a file's contents changes its size in the directory; a file
+ * that was not there is added; a writable one gets the new contents as
+ * what a reset restores. */
+static void
+test_set_file (void)
+{
+  Guest g;
+  g_autoptr(GBytes) a = g_bytes_new_static ("alpha", 5);
+  g_autoptr(GBytes) longer = g_bytes_new_static ("a longer text", 13);
+  g_autoptr(GBytes) w = g_bytes_new_static ("wxyz", 4);
+  g_autoptr(GBytes) got = NULL;
+  g_autofree uint8_t *contents = NULL;
+  uint32_t size = 0;
+  int key;
+
+  guest_init (&g);
+  key = vmm_fw_cfg_set_file (g.fw, "bootorder", a);
+  g_assert_cmpint (key, >=, FW_CFG_FILE_FIRST);
+  g_assert_cmpint (vmm_fw_cfg_set_file (g.fw, "bootorder", longer), ==, key);
+  contents = guest_read_file (&g, "bootorder", &size, BUFFER_GPA);
+  g_assert_nonnull (contents);
+  g_assert_cmpmem (contents, size, "a longer text", 13);
+  g_clear_pointer (&contents, g_free);
+  g_assert_cmpint (vmm_fw_cfg_set_file (g.fw, "bootorder", a), ==, key);
+  contents = guest_read_file (&g, "bootorder", &size, BUFFER_GPA);
+  g_assert_cmpmem (contents, size, "alpha", 5);
+
+  key = vmm_fw_cfg_add_file (g.fw, "etc/w", a, TRUE);
+  g_assert_cmpint (vmm_fw_cfg_set_file (g.fw, "etc/w", w), ==, key);
+  vmm_fw_cfg_reset (g.fw);
+  got = vmm_fw_cfg_get_item (g.fw, (uint16_t) key);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), "wxyz", 4);
+  g_assert_cmpint (vmm_fw_cfg_set_file (g.fw, "", a), ==, -EINVAL);
+  guest_clear (&g);
+}
+
 static void
 test_too_many_files (void)
 {
@@ -439,6 +475,7 @@ main (int argc, char **argv)
   g_test_add_func ("/fw-cfg/selector-out-of-range", test_selector_out_of_range);
   g_test_add_func ("/fw-cfg/bad-port-widths", test_bad_port_widths);
   g_test_add_func ("/fw-cfg/directory", test_directory);
+  g_test_add_func ("/fw-cfg/set-file", test_set_file);
   g_test_add_func ("/fw-cfg/too-many-files", test_too_many_files);
   g_test_add_func ("/fw-cfg/dma-read-skip-select", test_dma_read_skip_select);
   g_test_add_func ("/fw-cfg/dma-write", test_dma_write);

@@ -49,6 +49,12 @@ test_ranges (void)
       c.cpus = VMM_CPUS_MAX;
       expect_error (&c, VMM_ERROR_INVALID_CONFIG, "more than this computer has");
     }
+  c.cpus = 1;
+  c.n_boot_order = VMM_BOOT_DEVICES_MAX + 1;
+  expect_error (&c, VMM_ERROR_INVALID_CONFIG, "boot order names at most");
+  c.n_boot_order = 1;
+  c.boot_order[0] = (VmmBootDevice) 7;
+  expect_error (&c, VMM_ERROR_INVALID_CONFIG, "Unknown kind of boot drive");
   g_unlink (kernel);
 }
 

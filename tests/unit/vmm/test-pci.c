@@ -274,6 +274,71 @@ test_capabilities (Fixture *f, gconstpointer data)
   g_assert_cmpint (vmm_pci_device_add_capability (f->dev, 0x05, 1), ==, -ENOSPC);
 }
 
+static uint32_t
+mmio_read32 (Fixture *f, uint64_t addr, gboolean *decoded)
+{
+  uint8_t buf[4] = { 0 };
+
+  *decoded = vmm_bus_read (f->mmio, addr, buf, 4);
+  return (uint32_t) vmm_le_get (buf, 4);
+}
+
+/* An option ROM in the expansion ROM BAR: sized like a BAR, decoding only
+ * with its enable bit and memory decoding on, read-only, and gone after
+ * a reset; absurd addresses never decode. */
+static void
+test_rom (Fixture *f, gconstpointer data)
+{
+  static const uint8_t image[3000] = { 0x55, 0xaa, 0x06, [2999] = 0x77 };
+  g_autoptr(GBytes) rom = g_bytes_new_static (image, sizeof image);
+  g_autoptr(GBytes) empty = g_bytes_new_static (image, 0);
+  gboolean decoded;
+
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, empty), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, rom), ==, 0);
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, rom), ==, -EINVAL);
+  /* 3000 bytes take a 4 KiB BAR; bits 10:1 are reserved. */
+  cfg_write (f, 3, 0x30, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x30, 4), ==, 0xfffff001);
+  cfg_write (f, 3, 0x30, 4, 0xfe100000);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  mmio_read32 (f, 0xfe100000, &decoded);
+  g_assert_false (decoded);
+
+  cfg_write (f, 3, 0x30, 4, 0xfe100001);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000, &decoded), ==, 0x0006aa55);
+  g_assert_true (decoded);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000 + 2996, &decoded), ==, 0x77000000);
+  /* Padding up to the BAR's size reads zero; writes change nothing. */
+  g_assert_cmphex (mmio_read32 (f, 0xfe100ffc, &decoded), ==, 0);
+  vmm_bus_write (f->mmio, 0xfe100000, (uint8_t[4]) { 1, 2, 3, 4 }, 4);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000, &decoded), ==, 0x0006aa55);
+
+  /* Memory decoding off: no ROM. */
+  cfg_write (f, 3, 0x04, 2, 0x0000);
+  mmio_read32 (f, 0xfe100000, &decoded);
+  g_assert_false (decoded);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  /* Moved: decodes at the new place only. */
+  cfg_write (f, 3, 0x30, 4, 0xfe200001);
+  mmio_read32 (f, 0xfe100000, &decoded);
+  g_assert_false (decoded);
+  g_assert_cmphex (mmio_read32 (f, 0xfe200000, &decoded), ==, 0x0006aa55);
+  /* Over ECAM: refused, nothing mapped, ECAM intact. */
+  cfg_write (f, 3, 0x30, 4, (uint32_t) VMM_PCI_ECAM_BASE | 1);
+  g_assert_cmphex (ecam_read (f, 0, 4), ==, 0x29c08086);
+  /* Zero is "not assigned". */
+  cfg_write (f, 3, 0x30, 4, 0x00000001);
+  mmio_read32 (f, 0, &decoded);
+  g_assert_false (decoded);
+  cfg_write (f, 3, 0x30, 4, 0xfe200001);
+  g_assert_cmphex (mmio_read32 (f, 0xfe200000, &decoded), ==, 0x0006aa55);
+  vmm_pci_bus_reset (f->pci);
+  g_assert_cmphex (cfg_read (f, 0, 3, 0, 0x30, 4), ==, 0);
+  mmio_read32 (f, 0xfe200000, &decoded);
+  g_assert_false (decoded);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,6 +352,7 @@ main (int argc, char **argv)
   ADD ("bar-arguments", test_bar_arguments);
   ADD ("read-only-fields", test_read_only_fields);
   ADD ("capabilities", test_capabilities);
+  ADD ("rom", test_rom);
 #undef ADD
   return g_test_run ();
 }

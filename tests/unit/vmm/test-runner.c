@@ -139,6 +139,16 @@ test_bad_input (void)
     expect_bad_input ((const char *const[]) { "--uefi-code", "/nonexistent/code.fd", NULL },
                       "--uefi-vars");
     expect_bad_input ((const char *const[]) { "--bios", text, NULL }, text);
+    expect_bad_input ((const char *const[]) { "--kernel", kernel, "--boot", "cdrom", NULL },
+                      "--boot needs --bios");
+    expect_bad_input ((const char *const[]) { "--bios", text, "--boot", "floppy", NULL },
+                      "unknown drive “floppy”");
+    expect_bad_input ((const char *const[]) { "--bios", text, "--boot", "disk,cdrom,disk", NULL },
+                      "“disk” twice");
+    expect_bad_input ((const char *const[]) { "--bios", text, "--boot", "", NULL },
+                      "names no drive");
+    expect_bad_input ((const char *const[]) { "--bios", text, "--boot", "cdrom,", NULL },
+                      "unknown drive “”");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--display", "vga", NULL },
                       "invalid --display");
     expect_bad_input ((const char *const[]) { "--kernel", kernel, "--spice", "vnc:1", NULL },
