@@ -24,6 +24,7 @@ struct _VmmPciBus {
   uint32_t config_address;
   VmmPciDevice *devices[256];
   VmmBus *pio, *mmio;        /* where BARs are mapped, once registered */
+  uint64_t ecam_base;        /* where ECAM decodes, or VMM_PCI_BAR_UNMAPPED */
   VmmPciIntxRoute intx_route;
 };
 
@@ -362,6 +363,7 @@ vmm_pci_bus_new (void)
   VmmPciBus *bus = g_new0 (VmmPciBus, 1);
 
   g_mutex_init (&bus->lock);
+  bus->ecam_base = VMM_PCI_BAR_UNMAPPED;
   return bus;
 }
 
@@ -646,7 +648,25 @@ vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
     r = vmm_bus_register (pio, VMM_PORT_PCI_CONFIG + 4, 4, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4,
                           &data_ops, bus);
   if (r == 0 && mmio != NULL)
-    r = vmm_bus_register (mmio, ecam_base, ecam_size, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4 | VMM_BUS_W8,
-                          &ecam_ops, bus);
+    r = vmm_pci_bus_move_ecam (bus, ecam_base, ecam_size);
+  return r;
+}
+
+int
+vmm_pci_bus_move_ecam (VmmPciBus *bus, uint64_t base, uint64_t size)
+{
+  int r;
+
+  if (bus->mmio == NULL)
+    return -EINVAL;
+  if (bus->ecam_base != VMM_PCI_BAR_UNMAPPED)
+    vmm_bus_unregister (bus->mmio, bus->ecam_base, bus);
+  bus->ecam_base = VMM_PCI_BAR_UNMAPPED;
+  if (base == VMM_PCI_BAR_UNMAPPED)
+    return 0;
+  r = vmm_bus_register (bus->mmio, base, size, VMM_BUS_W1 | VMM_BUS_W2 | VMM_BUS_W4 | VMM_BUS_W8,
+                        &ecam_ops, bus);
+  if (r == 0)
+    bus->ecam_base = base;
   return r;
 }

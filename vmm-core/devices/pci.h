@@ -125,6 +125,13 @@ int           vmm_pci_bus_add      (VmmPciBus *bus, uint8_t devfn, VmmPciDevice 
  * on @pio and ECAM at @ecam_base on @mmio. */
 int           vmm_pci_bus_register (VmmPciBus *bus, VmmBus *pio, VmmBus *mmio,
                                     uint64_t ecam_base, uint64_t ecam_size);
+/* Moves the ECAM window to @base, @size bytes (a whole number of MiB, one
+ * per bus), or turns it off with VMM_PCI_BAR_UNMAPPED: the host bridge
+ * does this when the guest programs PCIEXBAR. Called before the machine
+ * runs or from a device's config_written hook (the bus lock is then
+ * held). Returns 0, or -EEXIST when the window would cover another
+ * device's range: ECAM then decodes nowhere until moved again. */
+int           vmm_pci_bus_move_ecam (VmmPciBus *bus, uint64_t base, uint64_t size);
 /* Power-on state for every device: config space restored, BARs unmapped,
  * then each device's reset hook. */
 void          vmm_pci_bus_reset    (VmmPciBus *bus);

@@ -339,6 +339,58 @@ test_rom (Fixture *f, gconstpointer data)
   g_assert_false (decoded);
 }
 
+/* PCIEXBAR moves ECAM (what SeaBIOS and OVMF write: disable, then the
+ * base with the enable bit); reserved lengths, colliding and absurd bases
+ * leave it off rather than anywhere harmful; a reset brings it back. */
+static void
+test_pciexbar (Fixture *f, gconstpointer data)
+{
+  static const uint8_t image[16] = { 0x55, 0xaa };
+  g_autoptr(GBytes) rom = g_bytes_new_static (image, sizeof image);
+  uint8_t b[4];
+
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x60, 4), ==, (uint32_t) VMM_PCI_ECAM_BASE | 1);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x64, 4), ==, 0);
+  cfg_write (f, 0, 0x60, 4, 0);
+  g_assert_false (vmm_bus_read (f->mmio, VMM_PCI_ECAM_BASE, b, 4));
+  /* Config cycles still work through 0xcf8. */
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x00, 4), ==, 0x29c08086);
+  cfg_write (f, 0, 0x60, 4, 0xb0000001);
+  g_assert_cmphex (ecam_read (f, 0, 4), ==, 0x29c08086);
+
+  /* 64 MiB at 0xe0000000: buses 0-63. */
+  cfg_write (f, 0, 0x60, 4, 0xe0000005);
+  g_assert_false (vmm_bus_read (f->mmio, VMM_PCI_ECAM_BASE, b, 4));
+  g_assert_true (vmm_bus_read (f->mmio, 0xe0000000 + (3 << 15), b, 4));
+  g_assert_cmphex (vmm_le_get (b, 4), ==, 0x10411af4);
+  g_assert_false (vmm_bus_read (f->mmio, 0xe0000000 + (64 << 20), b, 4));
+  /* Above 4 GiB, 128 MiB; the base's low bits below the size drop. */
+  cfg_write (f, 0, 0x64, 4, 0x8);
+  cfg_write (f, 0, 0x60, 4, 0x0c000003);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x64, 4), ==, 0x8);
+  g_assert_true (vmm_bus_read (f->mmio, 0x808000000ULL, b, 4));
+  g_assert_cmphex (vmm_le_get (b, 4), ==, 0x29c08086);
+  /* Bits beyond 36 address bits and below 26 are not writable. */
+  cfg_write (f, 0, 0x64, 4, 0xffffffff);
+  cfg_write (f, 0, 0x60, 4, 0xffffffff);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x64, 4), ==, 0xf);
+  g_assert_cmphex (cfg_read (f, 0, 0, 0, 0x60, 4), ==, 0xfc000007);
+  /* ...and that is the reserved length: ECAM off. */
+  g_assert_false (vmm_bus_read (f->mmio, 0xffc000000ULL, b, 4));
+  cfg_write (f, 0, 0x64, 4, 0);
+
+  /* On top of a BAR: ECAM off, the BAR keeps its range. */
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, rom), ==, 0);
+  cfg_write (f, 3, 0x30, 4, 0xd0000001);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  cfg_write (f, 0, 0x60, 4, 0xd0000001);
+  g_assert_true (vmm_bus_read (f->mmio, 0xd0000000, b, 4));
+  g_assert_cmphex (vmm_le_get (b, 4), ==, 0xaa55);
+
+  vmm_pci_bus_reset (f->pci);
+  g_assert_cmphex (ecam_read (f, 0, 4), ==, 0x29c08086);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -353,6 +405,7 @@ main (int argc, char **argv)
   ADD ("read-only-fields", test_read_only_fields);
   ADD ("capabilities", test_capabilities);
   ADD ("rom", test_rom);
+  ADD ("pciexbar", test_pciexbar);
 #undef ADD
   return g_test_run ();
 }
