@@ -1,10 +1,14 @@
 /* fuzz-devices.c: libFuzzer target for the legacy devices and PCI config
- * space: the input is a stream of guest port-I/O and ECAM accesses.
+ * space: the input is a stream of guest port-I/O and ECAM accesses. The
+ * PM block sits behind the ICH9 LPC bridge and ECAM behind the host
+ * bridge's PCIEXBAR, as in the machine, so accesses also move them; the
+ * device has an expansion ROM to map.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "bus.h"
 #include "devices/i8042.h"
+#include "devices/lpc-ich9.h"
 #include "devices/pci.h"
 #include "devices/pci-host.h"
 #include "devices/pm.h"
@@ -49,14 +53,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   VmmResetControl *rcr = vmm_reset_control_new (on_reset, &sink);
   VmmPciBus *pci = vmm_pci_bus_new ();
   VmmPciDevice *dev = vmm_pci_device_new (0x1af4, 0x1000, 0x020000, 0);
+  g_autoptr(GBytes) rom = g_bytes_new_static ("\x55\xaa\x01", 3);
 
   vmm_serial_register (uart, pio, VMM_PORT_COM1);
   vmm_i8042_register (kbc, pio);
   vmm_rtc_register (rtc, pio);
-  vmm_pm_register (pm, pio, VMM_PORT_PM_BASE);
   vmm_reset_control_register (rcr, pio);
   vmm_pci_bus_register (pci, pio, mmio, VMM_PCI_ECAM_BASE, VMM_PCI_ECAM_SIZE);
   vmm_pci_bus_add (pci, 0, vmm_pci_host_bridge_new ());
+  vmm_pci_bus_add (pci, VMM_LPC_DEVFN, vmm_lpc_ich9_new (pm, pio, VMM_PORT_PM_BASE));
+  vmm_pci_device_set_rom (dev, rom);
   vmm_pci_device_add_bar (dev, 0, VMM_PCI_BAR_MEM64, 0x4000);
   vmm_pci_device_add_bar (dev, 2, VMM_PCI_BAR_IO, 0x40);
   vmm_pci_device_add_capability (dev, 0x11, 12);
