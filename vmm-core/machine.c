@@ -14,6 +14,7 @@
 #include "devices/pci-host.h"
 #include "block/virtio-blk.h"
 #include "devices/bochs-display.h"
+#include "screen-copy.h"
 #include "gpu/virtio-gpu.h"
 #include "usb/xhci.h"
 #include "ahci/ahci.h"
@@ -1071,6 +1072,19 @@ vmm_machine_open_display_fd (VmmMachine *m, GError **error)
     g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "Cannot connect to the display: %s",
                  local->message);
   return fd;
+}
+
+gboolean
+vmm_machine_read_screen (VmmMachine *m, uint32_t *width, uint32_t *height, uint32_t **pixels)
+{
+  g_return_val_if_fail (m != NULL && width != NULL && height != NULL && pixels != NULL, FALSE);
+
+  *pixels = NULL;
+  /* The display lives as long as the machine: no lock needed to reach it,
+   * and the copy itself runs under the display's own lock. */
+  if (m->display == NULL)
+    return FALSE;
+  return vmm_screen_copy (m->display, width, height, pixels);
 }
 
 void

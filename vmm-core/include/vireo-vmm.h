@@ -204,6 +204,15 @@ gboolean    vmm_machine_change_cdrom (VmmMachine *machine, unsigned index, const
  * machine has no display. Thread-safe. */
 int         vmm_machine_open_display_fd (VmmMachine *machine, GError **error);
 
+/* A picture of the guest's screen as it is now (the display device's
+ * current mode, virtio-gpu's scanout or the bochs framebuffer): XRGB8888
+ * words (B G R x in memory, x = 0xff), rows packed, in a new g_malloc'ed
+ * buffer at *pixels that the caller frees. FALSE when the machine has no
+ * display or the screen is off. Thread-safe; it does not disturb the
+ * SPICE viewer. */
+gboolean    vmm_machine_read_screen  (VmmMachine *machine, uint32_t *width, uint32_t *height,
+                                      uint32_t **pixels);
+
 /* Kills the machine if needed and frees it. */
 void        vmm_machine_free         (VmmMachine *machine);
 
