@@ -19,9 +19,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "vireo-vmm.h"
 
@@ -766,6 +768,8 @@ typedef struct
   GPtrArray *disk_formats;
   GArray    *disk_kinds;       /* DiskKind */
   char      *bios;             /* firmware boot; NULL boots the kernel directly */
+  char      *uefi_code;        /* or UEFI: OVMF's code and the machine's own */
+  char      *uefi_vars;        /*   variable store, made at the first start */
   /* User-mode networking with the profile's port forwards, NULL-ended;
    * NULL for the real-mode test programs, which have no PCI driver. */
   GPtrArray *net_forwards;
@@ -782,6 +786,10 @@ typedef enum {
 /* Debian's SeaBIOS; a Flatpak bundles the same file at this path under
  * its own prefix. */
 #define SEABIOS_IMAGE "/usr/share/seabios/bios-256k.bin"
+/* Debian's OVMF (4 MiB flash layout): the code, and the template every
+ * machine's variable store starts as. */
+#define OVMF_CODE_IMAGE "/usr/share/OVMF/OVMF_CODE_4M.fd"
+#define OVMF_VARS_IMAGE "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 static void
 start_data_free (gpointer data)
@@ -797,9 +805,62 @@ start_data_free (gpointer data)
   g_clear_pointer (&start->disk_formats, g_ptr_array_unref);
   g_clear_pointer (&start->disk_kinds, g_array_unref);
   g_free (start->bios);
+  g_free (start->uefi_code);
+  g_free (start->uefi_vars);
   g_clear_pointer (&start->net_forwards, g_ptr_array_unref);
   g_free (start->uuid);
   g_free (start);
+}
+
+static void
+set_uefi_missing (GError     **error,
+                  const char  *path)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("The UEFI firmware is not installed (%s is missing). "
+                 "Install the “ovmf” package, or choose BIOS in the machine’s properties."),
+               path);
+}
+
+/* A machine's UEFI variables start as a copy of OVMF's template, made
+ * under a temporary name and renamed so that a failed copy never leaves
+ * a half-written store the firmware would then have to repair. */
+static gboolean
+ensure_uefi_vars (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(GFile) template = NULL;
+  g_autoptr(GFile) tmp = NULL;
+  g_autofree char *tmp_path = NULL;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+
+  if (!g_file_test (OVMF_VARS_IMAGE, G_FILE_TEST_IS_REGULAR))
+    {
+      set_uefi_missing (error, OVMF_VARS_IMAGE);
+      return FALSE;
+    }
+
+  tmp_path = g_strconcat (path, ".new", NULL);
+  template = g_file_new_for_path (OVMF_VARS_IMAGE);
+  tmp = g_file_new_for_path (tmp_path);
+  if (!g_file_copy (template, tmp, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    {
+      g_unlink (tmp_path);
+      return FALSE;
+    }
+  if (g_rename (tmp_path, path) != 0)
+    {
+      int saved = errno;
+
+      g_unlink (tmp_path);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the machine’s UEFI variables (%s): %s"),
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -813,12 +874,20 @@ start_thread (GTask        *task,
   VmmMachine *vmm;
   GError *error = NULL;
 
+  if (start->uefi_vars != NULL && !ensure_uefi_vars (start->uefi_vars, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
   vmm_config_init (&config);
   config.kernel_path = start->kernel;
   config.initrd_path = start->initrd;
   config.cmdline = start->cmdline;
   config.realmode_image_path = start->realmode_image;
   config.bios_path = start->bios;
+  config.uefi_code_path = start->uefi_code;
+  config.uefi_vars_path = start->uefi_vars;
   config.memory = start->memory;
   config.cpus = start->cpus;
   config.state_notify = on_vmm_state_cb;
@@ -848,8 +917,8 @@ start_thread (GTask        *task,
        * virtio-gpu; what boots through the BIOS (installers, Windows)
        * gets the plain framebuffer every OS can draw on. */
       config.display = TRUE;
-      config.display_device = start->bios != NULL ? VMM_DISPLAY_DEVICE_BOCHS
-                                                   : VMM_DISPLAY_DEVICE_VIRTIO_GPU;
+      config.display_device = start->bios != NULL || start->uefi_code != NULL
+                              ? VMM_DISPLAY_DEVICE_BOCHS : VMM_DISPLAY_DEVICE_VIRTIO_GPU;
     }
 
   vmm = vmm_machine_new (&config, &error);
@@ -898,8 +967,9 @@ on_start_done_cb (GObject      *object,
  * vireo_machine_start_async:
  *
  * Boots the machine in-process. The state is "starting" until the
- * monitor runs the guest, then follows the guest. Fails at once for what
- * the monitor cannot run yet (a machine that boots from firmware).
+ * monitor runs the guest, then follows the guest. Fails at once when the
+ * firmware the machine boots through is not installed. A UEFI machine's
+ * variable store is made from OVMF's template at its first start.
  */
 void
 vireo_machine_start_async (VireoMachine        *self,
@@ -910,6 +980,8 @@ vireo_machine_start_async (VireoMachine        *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) worker = NULL;
   StartData *start;
+  gboolean firmware_boot;
+  gboolean uefi;
 
   g_return_if_fail (VIREO_IS_MACHINE (self));
 
@@ -922,19 +994,51 @@ vireo_machine_start_async (VireoMachine        *self,
                                _("“%s” is already running"), vireo_machine_get_name (self));
       return;
     }
-  if (vireo_profile_get_kernel (self->profile) == NULL && self->realmode_image == NULL
-      && vireo_profile_get_firmware (self->profile) == VIREO_FIRMWARE_UEFI)
+  firmware_boot = vireo_profile_get_kernel (self->profile) == NULL && self->realmode_image == NULL;
+  uefi = firmware_boot && vireo_profile_get_firmware (self->profile) == VIREO_FIRMWARE_UEFI;
+  if (uefi)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _("Vireo can't start machines with UEFI firmware yet. "
-                                 "Choose BIOS in the machine's properties to start it."));
-      return;
+      const char *code = vireo_profile_get_loader (self->profile);
+
+      if (code == NULL)
+        code = OVMF_CODE_IMAGE;
+      if (!g_file_test (code, G_FILE_TEST_IS_REGULAR))
+        {
+          GError *error = NULL;
+
+          set_uefi_missing (&error, code);
+          g_task_return_error (task, error);
+          return;
+        }
+      /* A profile from elsewhere may name no variable store: the
+       * machine gets its own in the images folder (deleted with it),
+       * kept in the profile at its next save. */
+      if (vireo_profile_get_nvram (self->profile) == NULL)
+        {
+          g_autoptr(GFile) vars = NULL;
+          GError *error = NULL;
+
+          vars = vireo_profile_store_new_image_file (self->store, self->profile, "VARS.fd", &error);
+          if (vars == NULL)
+            {
+              g_task_return_error (task, error);
+              return;
+            }
+          vireo_profile_set_nvram (self->profile, g_file_peek_path (vars));
+        }
     }
 
   start = g_new0 (StartData, 1);
   start->run = vireo_run_new (self, ++self->generation);
   start->realmode_image = g_strdup (self->realmode_image);
-  if (start->realmode_image == NULL && vireo_profile_get_kernel (self->profile) == NULL)
+  if (uefi)
+    {
+      const char *code = vireo_profile_get_loader (self->profile);
+
+      start->uefi_code = g_strdup (code != NULL ? code : OVMF_CODE_IMAGE);
+      start->uefi_vars = g_strdup (vireo_profile_get_nvram (self->profile));
+    }
+  else if (firmware_boot)
     start->bios = g_strdup (SEABIOS_IMAGE);
   if (start->realmode_image == NULL)
     {

@@ -1246,6 +1246,18 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
       g_assert_not_reached ();
     }
 
+  /* The machine's own UEFI variables, made from OVMF's template at its
+   * first start; named now so that the profile says where they are. */
+  if (self->firmware == VIREO_FIRMWARE_UEFI)
+    {
+      g_autoptr(GFile) vars = vireo_profile_store_new_image_file (vireo_library_get_store (self->library),
+                                                                  profile, "VARS.fd", error);
+
+      if (vars == NULL)
+        return NULL;
+      vireo_profile_set_nvram (profile, g_file_peek_path (vars));
+    }
+
   if (self->create_disk)
     {
       g_autoptr(GFile) file = vireo_profile_store_new_image_file (vireo_library_get_store (self->library),

@@ -50,22 +50,25 @@ operate (VireoMachine           *machine,
 }
 
 static void
-test_machine_firmware_refused (void)
+test_machine_firmware_missing (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
   g_autoptr(VireoMachine) machine = new_machine (store, "Firmware");
   g_autoptr(GError) error = NULL;
 
-  /* BIOS machines boot through SeaBIOS; UEFI ones cannot start yet. */
+  /* A UEFI machine whose firmware file is gone says what to install,
+   * before anything starts. */
   vireo_profile_set_firmware (vireo_machine_get_profile (machine), VIREO_FIRMWARE_UEFI);
+  vireo_profile_set_loader (vireo_machine_get_profile (machine), "/nonexistent/OVMF_CODE_4M.fd");
 
   g_assert_true (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_START));
   g_assert_false (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_PAUSE));
   g_assert_false (vireo_machine_can (machine, VIREO_MACHINE_OPERATION_FORCE_OFF));
 
   g_assert_false (start (machine, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_assert_nonnull (strstr (error->message, "UEFI"));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/OVMF_CODE_4M.fd"));
+  g_assert_nonnull (strstr (error->message, "ovmf"));
   g_assert_cmpint (vireo_machine_get_state (machine), ==, VIREO_MACHINE_STATE_STOPPED);
   g_clear_error (&error);
 
@@ -245,6 +248,44 @@ test_machine_bios (void)
   wait_for_state (machine, VIREO_MACHINE_STATE_STOPPED);
 }
 
+/* A UEFI machine boots through OVMF with a variable store of its own,
+ * made from OVMF's template at the first start and kept after it. */
+static void
+test_machine_uefi (void)
+{
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
+  g_autoptr(VireoMachine) machine = new_machine (store, "UEFI");
+  VireoProfile *profile = vireo_machine_get_profile (machine);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = NULL;
+  g_autofree char *vars = NULL;
+  gsize template_len = 0, vars_len = 0;
+  const char *path;
+
+  if (!g_file_test ("/usr/share/OVMF/OVMF_CODE_4M.fd", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("Debian's ovmf package is not installed");
+      return;
+    }
+  vireo_profile_set_memory_kib (profile, 256 * 1024);
+  vireo_profile_set_firmware (profile, VIREO_FIRMWARE_UEFI);
+  g_assert_null (vireo_profile_get_nvram (profile));
+
+  g_assert_true (start (machine, &error));
+  g_assert_no_error (error);
+  wait_for_state (machine, VIREO_MACHINE_STATE_RUNNING);
+  path = vireo_profile_get_nvram (profile);
+  g_assert_nonnull (path);
+  g_assert_true (g_str_has_suffix (path, "-VARS.fd"));
+  g_assert_true (g_file_get_contents ("/usr/share/OVMF/OVMF_VARS_4M.fd", &template, &template_len, NULL));
+  g_assert_true (g_file_get_contents (path, &vars, &vars_len, NULL));
+  g_assert_cmpuint (vars_len, ==, template_len);
+  g_assert_true (operate (machine, VIREO_MACHINE_OPERATION_FORCE_OFF, &error));
+  g_assert_no_error (error);
+  wait_for_state (machine, VIREO_MACHINE_STATE_STOPPED);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+}
+
 static void
 test_machine_crash (void)
 {
@@ -320,7 +361,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/machine/firmware-refused", test_machine_firmware_refused);
+  g_test_add_func ("/machine/firmware-missing", test_machine_firmware_missing);
   g_test_add_func ("/machine/bad-kernel", test_machine_bad_kernel);
   g_test_add_func ("/library/active-not-deleted", test_library_active_not_deleted);
 #ifdef GUEST_DIR
@@ -329,6 +370,7 @@ main (int   argc,
       g_test_add_func ("/machine/run-cycle", test_machine_run_cycle);
       g_test_add_func ("/machine/crash", test_machine_crash);
       g_test_add_func ("/machine/bios", test_machine_bios);
+      g_test_add_func ("/machine/uefi", test_machine_uefi);
       g_test_add_func ("/library/stop-all", test_library_stop_all);
     }
 #endif

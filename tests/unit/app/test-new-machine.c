@@ -598,6 +598,16 @@ test_create_iso (void)
   g_assert_cmpstr (vireo_machine_get_name (machine), ==, "Debian 11");
   g_assert_cmpstr (vireo_profile_get_os_id (profile), ==, "http://debian.org/debian/11");
   g_assert_cmpint (vireo_profile_get_firmware (profile), ==, VIREO_FIRMWARE_UEFI);
+  /* Its own UEFI variable store, named in the images folder (deleted
+   * with the machine); the file itself is made at the first start. */
+  {
+    GFile *images = vireo_profile_store_get_images_dir (vireo_library_get_store (library));
+    g_autofree char *vars = g_strdup_printf ("%s/%s-VARS.fd", g_file_peek_path (images),
+                                             vireo_profile_get_uuid (profile));
+
+    g_assert_cmpstr (vireo_profile_get_nvram (profile), ==, vars);
+    g_assert_false (g_file_test (vars, G_FILE_TEST_EXISTS));
+  }
   /* libosinfo knows Debian drives virtio-net. */
   g_assert_cmpint (vireo_profile_get_nic_model (profile), ==, VIREO_NIC_MODEL_VIRTIO);
   g_assert_cmpuint (vireo_profile_get_n_disks (profile), ==, 2);
