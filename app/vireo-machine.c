@@ -15,6 +15,11 @@
  * arrive on its own threads, are carried to the machine's main context:
  * the UI never blocks on a guest.
  *
+ * The thumbnail is a small copy of the running guest's screen, read from
+ * the monitor and shrunk on a worker thread when whoever shows it asks
+ * (vireo_machine_update_thumbnail_async()), so it costs nothing while no
+ * one looks.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -29,6 +34,7 @@
 
 #include "vireo-machine.h"
 #include "vireo-machine-private.h"
+#include "vireo-thumbnail.h"
 
 /* One boot of the machine: the monitor instance and what its threads need
  * to find their way back. Reference-counted because worker threads use
@@ -564,6 +570,54 @@ vireo_machine_save_finish (VireoMachine  *self,
 
 /* Running ----------------------------------------------------------------- */
 
+/**
+ * vireo_machine_boot_order_for_vmm:
+ * @devices: (array length=n_devices): a profile's boot order, first first
+ * @out: where the monitor's boot order goes
+ *
+ * The profile's boot order as the monitor takes it (VmmConfig.boot_order).
+ * The monitor boots from disks and CD-ROM drives only: network boot is
+ * left out without complaint, so a profile that also names it (as
+ * virt-manager may write) still boots from its drives in their order.
+ * Repeats are dropped and at most VMM_BOOT_DEVICES_MAX kinds are kept.
+ *
+ * Returns: how many entries of @out were filled
+ */
+guint
+vireo_machine_boot_order_for_vmm (const VireoBootDevice *devices,
+                                  guint                  n_devices,
+                                  VmmBootDevice          out[VMM_BOOT_DEVICES_MAX])
+{
+  guint n = 0;
+
+  g_return_val_if_fail (devices != NULL || n_devices == 0, 0);
+  g_return_val_if_fail (out != NULL, 0);
+
+  for (guint i = 0; i < n_devices && n < VMM_BOOT_DEVICES_MAX; i++)
+    {
+      VmmBootDevice kind;
+      gboolean seen = FALSE;
+
+      switch (devices[i])
+        {
+        case VIREO_BOOT_DEVICE_HD:
+          kind = VMM_BOOT_DISK;
+          break;
+        case VIREO_BOOT_DEVICE_CDROM:
+          kind = VMM_BOOT_CDROM;
+          break;
+        case VIREO_BOOT_DEVICE_NETWORK:
+        default:
+          continue;
+        }
+      for (guint j = 0; j < n; j++)
+        seen |= out[j] == kind;
+      if (!seen)
+        out[n++] = kind;
+    }
+  return n;
+}
+
 static VireoRun *
 vireo_run_new (VireoMachine *machine,
                guint64       generation)
@@ -775,6 +829,9 @@ typedef struct
   GPtrArray *net_forwards;
   VmmNetModel net_model;
   char      *uuid;
+  /* Firmware boot: the profile's boot order, as the monitor takes it. */
+  VmmBootDevice boot_order[VMM_BOOT_DEVICES_MAX];
+  guint      n_boot_order;
 } StartData;
 
 typedef enum {
@@ -890,6 +947,8 @@ start_thread (GTask        *task,
   config.uefi_vars_path = start->uefi_vars;
   config.memory = start->memory;
   config.cpus = start->cpus;
+  memcpy (config.boot_order, start->boot_order, sizeof config.boot_order);
+  config.n_boot_order = start->n_boot_order;
   config.state_notify = on_vmm_state_cb;
   config.state_data = start->run;
   for (guint i = 0; i < start->disk_paths->len && i < VMM_DISKS_MAX; i++)
@@ -1046,6 +1105,13 @@ vireo_machine_start_async (VireoMachine        *self,
       start->initrd = g_strdup (vireo_profile_get_initrd (self->profile));
       start->cmdline = g_strdup (vireo_profile_get_cmdline (self->profile));
     }
+  if (start->realmode_image == NULL && vireo_profile_get_kernel (self->profile) == NULL)
+    {
+      guint n_boot;
+      const VireoBootDevice *boot = vireo_profile_get_boot_order (self->profile, &n_boot);
+
+      start->n_boot_order = vireo_machine_boot_order_for_vmm (boot, n_boot, start->boot_order);
+    }
   start->memory = vireo_profile_get_memory_kib (self->profile) * 1024;
   start->disk_paths = g_ptr_array_new_with_free_func (g_free);
   start->disk_formats = g_ptr_array_new ();
@@ -1090,6 +1156,8 @@ vireo_machine_start_async (VireoMachine        *self,
   self->run = vireo_run_ref (start->run);
   self->start_pending = TRUE;
   vireo_machine_set_state (self, VIREO_MACHINE_STATE_STARTING);
+  /* The last run's picture would otherwise greet this one. */
+  vireo_machine_set_thumbnail (self, NULL);
 
   /* Not cancellable once begun: a half-made monitor is cleaned up by
    * the run's last reference either way. */
@@ -1288,4 +1356,143 @@ vireo_machine_open_display_fd (VireoMachine  *self,
     }
 
   return vmm_machine_open_display_fd (self->run->vmm, error);
+}
+
+/* Thumbnails -------------------------------------------------------------- */
+
+typedef struct
+{
+  VireoRun *run;
+  guint     max_width;
+  guint     max_height;
+  /* The result: B G R A bytes, opaque, rows packed. */
+  GBytes   *pixels;
+  guint     width;
+  guint     height;
+} ThumbnailData;
+
+static void
+thumbnail_data_free (gpointer data)
+{
+  ThumbnailData *td = data;
+
+  vireo_run_unref (td->run);
+  g_clear_pointer (&td->pixels, g_bytes_unref);
+  g_free (td);
+}
+
+/* Copying a whole screen (up to 256 MiB for the largest mode) and
+ * averaging it down is work for a worker thread, never the UI's. */
+static void
+thumbnail_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  ThumbnailData *td = task_data;
+  g_autofree uint32_t *screen = NULL;
+  uint32_t width, height;
+  guint8 *small;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (!vmm_machine_read_screen (td->run->vmm, &width, &height, &screen))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("The machine’s screen is off"));
+      return;
+    }
+  small = vireo_thumbnail_scale ((const guint8 *) screen, width, height,
+                                 td->max_width, td->max_height, &td->width, &td->height);
+  td->pixels = g_bytes_new_take (small, (gsize) td->width * td->height * 4);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_thumbnail_done_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  VireoMachine *self = VIREO_MACHINE (object);
+  g_autoptr(GTask) task = user_data;
+  ThumbnailData *td = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GdkTexture) texture = NULL;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* A picture of a run that ended meanwhile is not this machine's screen
+   * any more. */
+  if (self->run != td->run || !vireo_machine_is_active (self))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("“%s” is not running"), vireo_machine_get_name (self));
+      return;
+    }
+  /* vmm-core's XRGB8888 with x = 0xff is opaque B8G8R8A8 in memory, on
+   * either byte order. */
+  texture = gdk_memory_texture_new ((int) td->width, (int) td->height,
+                                    GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, td->pixels,
+                                    (gsize) td->width * 4);
+  vireo_machine_set_thumbnail (self, GDK_PAINTABLE (texture));
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * vireo_machine_update_thumbnail_async:
+ * @max_width: the largest thumbnail wanted, in pixels
+ * @max_height: likewise
+ *
+ * Takes a picture of the running machine's screen, shrunk to fit
+ * @max_width × @max_height, and makes it the machine's thumbnail. The
+ * copy and the shrinking happen on a worker thread; the property changes
+ * on the caller's main context. Fails, leaving the thumbnail as it was,
+ * when the machine is not running or its screen is off.
+ */
+void
+vireo_machine_update_thumbnail_async (VireoMachine        *self,
+                                      guint                max_width,
+                                      guint                max_height,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  ThumbnailData *td;
+
+  g_return_if_fail (VIREO_IS_MACHINE (self));
+  g_return_if_fail (max_width > 0 && max_height > 0);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_machine_update_thumbnail_async);
+
+  if (self->run == NULL || self->run->vmm == NULL || self->start_pending)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("“%s” is not running"), vireo_machine_get_name (self));
+      return;
+    }
+
+  td = g_new0 (ThumbnailData, 1);
+  td->run = vireo_run_ref (self->run);
+  td->max_width = max_width;
+  td->max_height = max_height;
+  worker = g_task_new (self, cancellable, on_thumbnail_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, td, thumbnail_data_free);
+  g_task_run_in_thread (worker, thumbnail_thread);
+}
+
+gboolean
+vireo_machine_update_thumbnail_finish (VireoMachine  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (VIREO_IS_MACHINE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

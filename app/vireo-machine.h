@@ -84,5 +84,14 @@ gboolean           vireo_machine_operate_finish (VireoMachine        *self,
                                                 GError              **error);
 int                vireo_machine_open_display_fd (VireoMachine       *self,
                                                   GError            **error);
+void               vireo_machine_update_thumbnail_async  (VireoMachine        *self,
+                                                          guint                max_width,
+                                                          guint                max_height,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean           vireo_machine_update_thumbnail_finish (VireoMachine        *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
 
 G_END_DECLS
