@@ -285,6 +285,7 @@ cmd_endpoint (VmmXhci *x, unsigned slotid, const XhciTrb *trb, unsigned type)
     case TRB_STOP_EP:
       if (ep->state != EP_RUNNING)
         return CC_CONTEXT_STATE;
+      xhci_ep_stop_event (x, slotid, dci);
       ep->state = EP_STOPPED;
       break;
     case TRB_SET_TR_DEQ:
@@ -310,8 +311,14 @@ cmd_reset_device (VmmXhci *x, unsigned slotid)
 
   if (s->state == SLOT_ENABLED || s->state == SLOT_DEFAULT)
     return CC_CONTEXT_STATE;
+  /* The output context says so too (4.6.11): a driver that reads it
+   * after the reset finds the endpoints beyond 0 disabled. */
   for (unsigned i = 2; i < XHCI_N_DCI; i++)
-    s->ep[i].state = EP_DISABLED;
+    if (s->ep[i].state != EP_DISABLED)
+      {
+        s->ep[i].state = EP_DISABLED;
+        xhci_ep_save (x, slotid, i);
+      }
   s->state = SLOT_DEFAULT;
   dev = xhci_port_device (x, s->port);
   if (dev != NULL)
@@ -324,6 +331,35 @@ cmd_reset_device (VmmXhci *x, unsigned slotid)
   return CC_SUCCESS;
 }
 
+/* Get Port Bandwidth (4.6.15): the Port Bandwidth Context, a reserved
+ * byte and then one byte per root port, the percentage of the port's bus
+ * time still free for periodic transfers of the given speed. Our devices'
+ * interrupt endpoints move a few bytes every few milliseconds, so each
+ * port reports the whole periodic share its USB version allows (80% of a
+ * USB 2 microframe, 90% of a USB 3 bus interval) for speeds it carries,
+ * and 0 for speeds it cannot carry. Only the root hub exists: asking
+ * about a hub's slot is a parameter error. */
+static unsigned
+cmd_get_port_bandwidth (VmmXhci *x, const XhciTrb *trb, unsigned *slotid)
+{
+  uint8_t ctx[(1 + XHCI_N_PORTS + 3) & ~3u] = { 0 };
+  unsigned speed = (trb->control >> 16) & 0xf;
+
+  *slotid = TRB_SLOT (trb->control);
+  /* Protocol speed IDs: 1 full, 2 low, 3 high, 4 SuperSpeed. */
+  if (*slotid != 0 || speed < 1 || speed > 4)
+    return CC_PARAMETER;
+  for (unsigned p = 1; p <= XHCI_N_PORTS; p++)
+    {
+      gboolean usb3 = p > VMM_XHCI_USB2_PORTS;
+
+      ctx[p] = usb3 ? (speed == 4 ? 90 : 0) : (speed < 4 ? 80 : 0);
+    }
+  if (vmm_guest_mem_write (&x->platform->mem, trb->param & ~0xfULL, ctx, sizeof ctx) < 0)
+    return CC_TRB_ERROR;
+  return CC_SUCCESS;
+}
+
 static unsigned
 run_command (VmmXhci *x, const XhciTrb *trb, unsigned *slotid)
 {
@@ -331,6 +367,8 @@ run_command (VmmXhci *x, const XhciTrb *trb, unsigned *slotid)
 
   if (type == TRB_ENABLE_SLOT)
     return cmd_enable_slot (x, slotid);
+  if (type == TRB_GET_PORT_BW)
+    return cmd_get_port_bandwidth (x, trb, slotid);
   if (type == TRB_NOOP_CMD)
     return CC_SUCCESS;
   if (type < TRB_DISABLE_SLOT || type > TRB_RESET_DEV)

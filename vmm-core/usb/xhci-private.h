@@ -43,6 +43,7 @@
 #define TRB_STOP_EP       15
 #define TRB_SET_TR_DEQ    16
 #define TRB_RESET_DEV     17
+#define TRB_GET_PORT_BW   21
 #define TRB_NOOP_CMD      23
 #define TRB_EV_TRANSFER   32
 #define TRB_EV_CMD        33
@@ -78,6 +79,7 @@
 #define CC_CONTEXT_STATE  19
 #define CC_EVENT_RING_FULL 21
 #define CC_STOPPED        26
+#define CC_STOPPED_LENGTH_INVALID 27
 
 /* Slot and endpoint states as the contexts encode them. */
 #define SLOT_ENABLED      0
@@ -222,6 +224,9 @@ void     xhci_ep_save         (VmmXhci *x, unsigned slotid, unsigned dci);
 
 /* xhci-transfer.c */
 void     xhci_ep_doorbell     (VmmXhci *x, unsigned slotid, unsigned dci);
+/* Stop Endpoint on an endpoint with a TD in progress: the Transfer Event
+ * that says where it stopped, sent before the command's completion. */
+void     xhci_ep_stop_event   (VmmXhci *x, unsigned slotid, unsigned dci);
 /* A device's wakeup hook (takes the lock). */
 void     xhci_device_wakeup   (void *opaque, VmmUsbDevice *dev, unsigned ep);
 

@@ -384,6 +384,29 @@ xhci_ep_doorbell (VmmXhci *x, unsigned slotid, unsigned dci)
   run_endpoint (x, slotid, dci);
 }
 
+/* An interrupt IN TD waiting for its device is a TD in progress: Stop
+ * Endpoint ends it with a Stopped - Length Invalid event on its first TRB
+ * (nothing was transferred), which is how a driver learns where the ring
+ * stopped before it cancels or reuses the TD (4.6.9); Linux takes it and
+ * leaves the TD queued. Control TDs complete within their doorbell, so
+ * endpoint 0 never has one in progress. */
+void
+xhci_ep_stop_event (VmmXhci *x, unsigned slotid, unsigned dci)
+{
+  XhciEndpoint *ep = &x->slot[slotid].ep[dci];
+  XhciRing ring = ep->ring;
+  EpRef r = { x, slotid, dci };
+  XhciTrb trb;
+  uint64_t addr;
+
+  if (ep->type != EP_TYPE_INT_IN || xhci_ring_fetch (x, &ring, &trb, &addr) != 1)
+    return;
+  /* Links before the TD are consumed, so the context's dequeue pointer
+   * names the TRB the event does. */
+  ep->ring = ring;
+  transfer_event (&r, addr, CC_STOPPED_LENGTH_INVALID, 0, trb.status, FALSE);
+}
+
 void
 xhci_device_wakeup (void *opaque, VmmUsbDevice *dev, unsigned epnum)
 {

@@ -15,7 +15,9 @@
 #define CC_SLOT_NOT_ENABLED 11
 #define CC_SHORT 13
 #define CC_CONTEXT_STATE 19
+#define CC_PARAMETER 17
 #define CC_RING_FULL 21
+#define CC_STOPPED_LENGTH_INVALID 27
 
 typedef struct {
   Xtd *xtd;
@@ -855,6 +857,125 @@ test_interrupts (Fixture *f, gconstpointer data)
   }
 }
 
+/* Stop Endpoint while an interrupt IN TD waits for a report: a Stopped -
+ * Length Invalid event names that TD, before the command's completion;
+ * the doorbell restarts the endpoint and the same TD takes the next
+ * report. */
+static void
+test_stop_pending_td (Fixture *f, gconstpointer data)
+{
+  uint8_t desc[256], r[16];
+  unsigned dlen, n, slot = enumerate (f, 1, desc, &dlen);
+  uint32_t *out = xtd_ptr (f->xtd, xtd_dev_ctx (f->xtd, slot));
+  XtdRing *ir = xtd_int_ring (f->xtd, slot);
+  uint64_t td = ir->base + 16ULL * ir->enq, buf, cmd;
+  XtdTrb ev;
+
+  buf = xtd_queue_int_in (f->xtd, slot, 8);
+  g_assert_cmpuint (trb_count_events (f->xtd), ==, 0);
+  cmd = xtd_ring_put (f->xtd, xtd_cmd_ring (f->xtd), 0, 0, (15u << 10) | (3u << 16) | (slot << 24));
+  xtd_doorbell (f->xtd, 0, 0);
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (XTD_TYPE (&ev), ==, 32);
+  g_assert_cmpuint (XTD_CC (&ev), ==, CC_STOPPED_LENGTH_INVALID);
+  g_assert_cmphex (ev.param, ==, td);
+  g_assert_cmpuint (ev.status & 0xffffff, ==, 0);
+  g_assert_cmpuint ((ev.control >> 16) & 0x1f, ==, 3);
+  g_assert_cmpuint (XTD_SLOT (&ev), ==, slot);
+  g_assert_true (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (XTD_TYPE (&ev), ==, 33);
+  g_assert_cmphex (ev.param, ==, cmd);
+  g_assert_cmpuint (XTD_CC (&ev), ==, CC_SUCCESS);
+  g_assert_false (xtd_event (f->xtd, &ev));
+  g_assert_cmpuint (GUINT32_FROM_LE (out[8 * 3]) & 7, ==, 3);           /* stopped */
+  g_assert_cmphex (GUINT32_FROM_LE (out[8 * 3 + 2]) & ~0xfu, ==, (uint32_t) td);
+
+  /* Stopped: a report waits for the doorbell, which restarts the TD. */
+  vmm_usb_tablet_event (f->tablet, 0x4321, 9, 0, 0, 0);
+  g_assert_cmpuint (trb_count_events (f->xtd), ==, 0);
+  xtd_doorbell (f->xtd, slot, 3);
+  n = take_report (f, buf, 8, r);
+  g_assert_cmpuint (n, ==, 7);
+  g_assert_cmphex (r[1] | r[2] << 8, ==, 0x4321);
+
+  /* Nothing queued: the command alone completes. */
+  g_assert_cmpuint (xtd_command (f->xtd, 0, (15u << 10) | (3u << 16) | (slot << 24), NULL),
+                    ==, CC_SUCCESS);
+  g_assert_false (xtd_event (f->xtd, &ev));
+
+  /* A transfer ring outside guest RAM, never rung: the endpoint stops
+   * without an event, and the controller keeps running. */
+  {
+    uint64_t in = xtd_alloc (f->xtd, 33 * 32, 64);
+    uint32_t *c = xtd_ptr (f->xtd, in);
+
+    c[0] = GUINT32_TO_LE (1u << 3);                          /* D3 */
+    c[1] = GUINT32_TO_LE (1u << 3);                          /* A3 */
+    c[8 * 4 + 1] = GUINT32_TO_LE ((8u << 16) | (7u << 3) | (3u << 1));
+    c[8 * 4 + 2] = GUINT32_TO_LE (0xfff00000u | 1);
+    g_assert_cmpuint (xtd_command (f->xtd, in, (12u << 10) | (slot << 24), NULL), ==, CC_SUCCESS);
+    g_assert_cmpuint (xtd_command (f->xtd, 0, (15u << 10) | (3u << 16) | (slot << 24), NULL),
+                      ==, CC_SUCCESS);
+    g_assert_false (xtd_event (f->xtd, &ev));
+    g_assert_cmphex (xtd_op_read (f->xtd, 4) & 0x1005, ==, 0);
+  }
+}
+
+/* Get Port Bandwidth: the root hub's context, one byte per port. */
+static void
+test_port_bandwidth (Fixture *f, gconstpointer data)
+{
+  uint64_t ctx = xtd_alloc (f->xtd, 64, 16);
+  uint8_t *b = xtd_ptr (f->xtd, ctx);
+  unsigned slot = 99;
+
+  memset (b, 0xee, 64);
+  /* High speed: the USB 2 ports have the periodic share, USB 3 none. */
+  g_assert_cmpuint (xtd_command (f->xtd, ctx, (21u << 10) | (3u << 16), &slot), ==, CC_SUCCESS);
+  g_assert_cmpuint (slot, ==, 0);
+  g_assert_cmpuint (b[0], ==, 0);
+  for (unsigned p = 1; p <= VMM_XHCI_USB2_PORTS; p++)
+    g_assert_cmpuint (b[p], ==, 80);
+  for (unsigned p = VMM_XHCI_USB2_PORTS + 1; p <= VMM_XHCI_USB2_PORTS + VMM_XHCI_USB3_PORTS; p++)
+    g_assert_cmpuint (b[p], ==, 0);
+  /* Nothing past the context is touched. */
+  for (unsigned i = (1 + VMM_XHCI_USB2_PORTS + VMM_XHCI_USB3_PORTS + 3) & ~3u; i < 64; i++)
+    g_assert_cmphex (b[i], ==, 0xee);
+  g_assert_cmpuint (xtd_command (f->xtd, ctx, (21u << 10) | (4u << 16), NULL), ==, CC_SUCCESS);
+  g_assert_cmpuint (b[1], ==, 0);
+  g_assert_cmpuint (b[VMM_XHCI_USB2_PORTS + 1], ==, 90);
+
+  /* Malformed: unknown speeds, a hub slot that is no hub, a context
+   * outside guest RAM. */
+  g_assert_cmpuint (xtd_command (f->xtd, ctx, (21u << 10), NULL), ==, CC_PARAMETER);
+  g_assert_cmpuint (xtd_command (f->xtd, ctx, (21u << 10) | (15u << 16), NULL), ==, CC_PARAMETER);
+  g_assert_cmpuint (xtd_command (f->xtd, ctx, (21u << 10) | (3u << 16) | (1u << 24), &slot),
+                    ==, CC_PARAMETER);
+  g_assert_cmpuint (slot, ==, 1);
+  g_assert_cmpuint (xtd_command (f->xtd, 0xfffffff0ULL, (21u << 10) | (3u << 16), NULL),
+                    ==, CC_TRB_ERROR);
+  g_assert_cmpuint (xtd_command (f->xtd, XTD_RAM_SIZE, (21u << 10) | (3u << 16), NULL),
+                    ==, CC_TRB_ERROR);
+  g_assert_cmphex (xtd_op_read (f->xtd, 4) & 0x1005, ==, 0);
+}
+
+/* Reset Device leaves the output context's endpoints disabled. */
+static void
+test_reset_device_context (Fixture *f, gconstpointer data)
+{
+  uint8_t desc[256];
+  unsigned dlen, slot = enumerate (f, 2, desc, &dlen);
+  uint32_t *out = xtd_ptr (f->xtd, xtd_dev_ctx (f->xtd, slot));
+
+  g_assert_cmpuint (GUINT32_FROM_LE (out[8 * 3]) & 7, ==, 1);
+  g_assert_cmpuint (xtd_command (f->xtd, 0, (17u << 10) | (slot << 24), NULL), ==, CC_SUCCESS);
+  g_assert_cmpuint (GUINT32_FROM_LE (out[3]) >> 27, ==, 1);                 /* default */
+  g_assert_cmpuint (GUINT32_FROM_LE (out[8 * 3]) & 7, ==, 0);               /* disabled */
+  g_assert_false (vmm_usb_hid_configured (f->kbd));
+  /* Twice in the default state: a context state error. */
+  g_assert_cmpuint (xtd_command (f->xtd, 0, (17u << 10) | (slot << 24), NULL), ==, CC_CONTEXT_STATE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -874,5 +995,8 @@ main (int argc, char **argv)
   ADD ("block-set-address", test_block_set_address);
   ADD ("data-stage-forms", test_data_stage_forms);
   ADD ("ports", test_ports);
+  ADD ("stop-pending-td", test_stop_pending_td);
+  ADD ("port-bandwidth", test_port_bandwidth);
+  ADD ("reset-device-context", test_reset_device_context);
   return g_test_run ();
 }
