@@ -361,6 +361,23 @@ vmm_image_map (VmmImage *img, uint64_t offset, uint64_t len, bool write, uint64_
   return qcow2_map (img, offset, len, write, host_offset);
 }
 
+int
+vmm_image_alloc (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *alloc)
+{
+  int r = check_range (img, offset, len);
+
+  if (r < 0 || len == 0 || img->read_only || img->format != VMM_IMAGE_FORMAT_QCOW2)
+    return r < 0 ? r : 0;
+  return qcow2_alloc_begin (img, offset, len, alloc);
+}
+
+int
+vmm_image_alloc_commit (VmmImage *img, VmmImageAlloc *alloc, int result)
+{
+  g_return_val_if_fail (img->format == VMM_IMAGE_FORMAT_QCOW2, -EINVAL);
+  return qcow2_alloc_commit (img, alloc, result);
+}
+
 VmmImage *
 vmm_image_get_backing (VmmImage *img)
 {

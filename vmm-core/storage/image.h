@@ -106,6 +106,43 @@ VmmImageFormat  vmm_image_get_format      (VmmImage *img);
  * caller must not have mapped I/O in flight while they do. */
 int             vmm_image_map             (VmmImage *img, uint64_t offset, uint64_t len,
                                            bool write, uint64_t *host_offset);
+
+/* An allocating write whose data an I/O engine moves itself, the way
+ * vmm_image_map lets it move data on allocated clusters: the image
+ * allocates fresh clusters for [@offset, @offset + @len) and raises their
+ * refcounts, the engine writes exactly those bytes at @host_offset (one
+ * contiguous run of the file; from guest memory, with O_DIRECT where it
+ * can), and only once that write has completed does
+ * vmm_image_alloc_commit put the new mappings into the write-back L2
+ * cache, which reaches the file after an fdatasync (data and refcounts
+ * before the entries that use them, as for vmm_image_write). Until the
+ * commit the range reads as before, and the clusters are pending: a
+ * second allocation or a vmm_image_write, write-zeroes or discard that
+ * touches them is refused (0, resp. -EBUSY), so two requests can never
+ * allocate the same guest cluster twice; the caller serialises those
+ * behind the commit (block-engine.c does). Filled by the image. */
+typedef struct _VmmImageAlloc VmmImageAlloc;
+struct _VmmImageAlloc {
+  uint64_t       offset;
+  uint64_t       len;
+  uint64_t       host_offset;
+  /* The image's. */
+  uint64_t       clusters;
+  VmmImageAlloc *next;
+};
+
+/* Returns 1 when clusters were allocated (then the caller owns @alloc until
+ * it calls vmm_image_alloc_commit once, whatever the write's outcome); 0
+ * when the range cannot go this way and must go through vmm_image_write
+ * (raw images, read-only, not whole clusters, a cluster already allocated
+ * or pending, clusters that did not come out adjacent in the file);
+ * -errno on a metadata error. */
+int             vmm_image_alloc           (VmmImage *img, uint64_t offset, uint64_t len,
+                                           VmmImageAlloc *alloc);
+/* @result is the data write's (0 or -errno). On success the range maps to
+ * the new clusters; on failure they are released and the range reads as
+ * before. Returns @result, or -errno if the mapping could not be made. */
+int             vmm_image_alloc_commit    (VmmImage *img, VmmImageAlloc *alloc, int result);
 VmmImage       *vmm_image_get_backing     (VmmImage *img);
 void            vmm_image_get_info        (VmmImage *img, VmmImageInfo *info);
 /* Verifies the image's metadata; @report (may be NULL) gets one line per

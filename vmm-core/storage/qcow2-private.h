@@ -96,6 +96,10 @@ typedef struct {
    * snapshot table): a data cluster pointing there is refused. */
   GHashTable  *metadata;
 
+  /* Allocations whose data is in flight (vmm_image_alloc), not yet in
+   * any L2 table. */
+  VmmImageAlloc *pending;
+
   /* The last decompressed cluster: guests read 512 bytes at a time. */
   uint8_t     *zbuf;
   uint8_t     *zin;
@@ -185,6 +189,9 @@ int      qcow2_free_entry        (Qcow2State *s, uint64_t entry);
 int      qcow2_write             (VmmImage *img, const void *buf, uint64_t offset, size_t len);
 int      qcow2_write_zeroes      (VmmImage *img, uint64_t offset, uint64_t len);
 int      qcow2_flush             (VmmImage *img);
+int      qcow2_alloc_begin       (VmmImage *img, uint64_t offset, uint64_t len,
+                                  VmmImageAlloc *alloc);
+int      qcow2_alloc_commit      (VmmImage *img, VmmImageAlloc *alloc, int result);
 
 /* qcow2-check.c */
 bool     qcow2_check             (VmmImage *img, VmmImageCheck *result,

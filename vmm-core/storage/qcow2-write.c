@@ -10,6 +10,15 @@
  * the old mapping or the new one, plus at worst counted but unused
  * clusters (leaks).
  *
+ * Writes of whole unallocated clusters can also be split in two for an
+ * I/O engine that moves the data itself (qcow2_alloc_begin/commit, the
+ * io_uring path): clusters counted first, data written by the engine,
+ * entries into the same write-back cache once it has completed. No L2
+ * table ever holds an entry whose data is in flight, so the cache may
+ * evict and write back any table at any time; instead the guest clusters
+ * stay pending (s->pending) and every path that would change their
+ * entries refuses them until the commit.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define _GNU_SOURCE
@@ -393,6 +402,25 @@ write_step (VmmImage *img, Qcow2State *s, const uint8_t *data, uint64_t offset, 
   return write_allocating (img, s, l2, data, offset, len, done);
 }
 
+/* Does [@offset, @offset + @len) touch a guest cluster whose allocation
+ * is in flight? Rewriting or freeing it now would let the commit map
+ * stale data over the newer write. */
+static bool
+overlaps_pending (Qcow2State *s, uint64_t offset, uint64_t len)
+{
+  uint64_t first = offset >> s->cluster_bits;
+  uint64_t last = (offset + len - 1) >> s->cluster_bits;
+
+  for (VmmImageAlloc *a = s->pending; a != NULL; a = a->next)
+    {
+      uint64_t a_first = a->offset >> s->cluster_bits;
+
+      if (first < a_first + a->clusters && a_first <= last)
+        return true;
+    }
+  return false;
+}
+
 int
 qcow2_write (VmmImage *img, const void *buf, uint64_t offset, size_t len)
 {
@@ -401,6 +429,8 @@ qcow2_write (VmmImage *img, const void *buf, uint64_t offset, size_t len)
   int r = 0;
 
   g_mutex_lock (&s->lock);
+  if (overlaps_pending (s, offset, len))
+    r = -EBUSY;
   while (len > 0 && r == 0)
     {
       size_t done = 0;
@@ -456,6 +486,8 @@ qcow2_write_zeroes (VmmImage *img, uint64_t offset, uint64_t len)
   int r = 0;
 
   g_mutex_lock (&s->lock);
+  if (overlaps_pending (s, offset, len))
+    r = -EBUSY;
   while (len > 0 && r == 0)
     {
       uint64_t in_cluster = offset & (s->cluster_size - 1);
@@ -488,6 +520,138 @@ qcow2_flush (VmmImage *img)
   r = qcow2_l2_writeback (s);
   if (r == 0)
     r = flush_fd (s);
+  g_mutex_unlock (&s->lock);
+  return r;
+}
+
+/* ---- allocations whose data the I/O engine writes (image.h) ------------ */
+
+/* Gives back clusters that were counted but never mapped. */
+static void
+release_run (Qcow2State *s, uint64_t host, uint64_t n)
+{
+  for (uint64_t i = 0; i < n; i++)
+    if (qcow2_refcount_set (s, (host >> s->cluster_bits) + i, 0) < 0)
+      return; /* what is left stays counted: a leak, never a corruption */
+}
+
+/* Whole clusters only: a partial one would need its old contents merged
+ * in (write_allocating), which is the synchronous path's job. The last
+ * cluster of a disk whose size is not a multiple of it may be partial:
+ * nothing reads past the disk's end. */
+int
+qcow2_alloc_begin (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *alloc)
+{
+  Qcow2State *s = img->priv;
+  uint64_t mask = s->cluster_size - 1;
+  uint64_t n, host = 0, taken = 0;
+  bool adjacent = true;
+  int r = 0;
+
+  if ((offset & mask) != 0 || ((len & mask) != 0 && offset + len != img->size))
+    return 0;
+  n = (len + mask) >> s->cluster_bits;
+  if (n > BATCH)
+    return 0;
+
+  g_mutex_lock (&s->lock);
+  if (overlaps_pending (s, offset, len))
+    goto out;
+  /* Every guest cluster must be one that holds no cluster of its own
+   * (unallocated, or a zero cluster without one): replacing an owned one
+   * means freeing it after the new entry is on disk, which the
+   * synchronous path does. This also creates the L2 tables (or gives the
+   * active layer its own copy of a shared one) before any data moves. */
+  for (uint64_t i = 0; i < n; i++)
+    {
+      uint64_t l2, index, entry;
+
+      r = l2_for_write (s, offset + (i << s->cluster_bits), true, &l2, &index, &entry);
+      if (r < 0)
+        goto out;
+      if (entry_owns (entry) || (entry & QCOW2_L2_RESERVED))
+        goto out;
+    }
+  while (taken < n)
+    {
+      unsigned got;
+      uint64_t first;
+
+      r = qcow2_alloc_run (s, (unsigned) (n - taken), &first, &got);
+      if (r < 0)
+        break;
+      if (taken == 0)
+        host = first;
+      else if (first != host + (taken << s->cluster_bits))
+        {
+          /* A new refcount block came in between: rare, and not worth a
+           * scattered write. */
+          adjacent = false;
+          release_run (s, first, got);
+          break;
+        }
+      taken += got;
+    }
+  if (r < 0 || !adjacent)
+    {
+      /* What was counted goes back (or leaks, if that fails too). */
+      release_run (s, host, taken);
+      r = MIN (r, 0);
+      goto out;
+    }
+  alloc->offset = offset;
+  alloc->len = len;
+  alloc->host_offset = host;
+  alloc->clusters = n;
+  alloc->next = s->pending;
+  s->pending = alloc;
+  r = 1;
+out:
+  g_mutex_unlock (&s->lock);
+  return r;
+}
+
+int
+qcow2_alloc_commit (VmmImage *img, VmmImageAlloc *alloc, int result)
+{
+  Qcow2State *s = img->priv;
+  VmmImageAlloc **link = &s->pending;
+  int r = result;
+
+  g_mutex_lock (&s->lock);
+  while (*link != NULL && *link != alloc)
+    link = &(*link)->next;
+  if (*link == NULL)
+    {
+      g_mutex_unlock (&s->lock);
+      g_return_val_if_reached (-EINVAL);
+    }
+  *link = alloc->next;
+  alloc->next = NULL;
+  /* The L1 entry is read again now rather than kept from the start: a
+   * write elsewhere in the same table may have given the active layer its
+   * own copy meanwhile (copy_l2), and the entry belongs in that one. The
+   * entries themselves cannot have changed: every path that changes an
+   * entry refuses a pending cluster. */
+  for (uint64_t i = 0; i < alloc->clusters && r == 0; i++)
+    {
+      uint64_t off = alloc->offset + (i << s->cluster_bits);
+      uint64_t l1_index = off >> (s->cluster_bits + s->l2_bits);
+      uint64_t index = (off >> s->cluster_bits) & ((1ull << s->l2_bits) - 1);
+      uint64_t host = alloc->host_offset + (i << s->cluster_bits);
+
+      if (l1_index >= s->l1_size || (s->l1[l1_index] & QCOW2_OFFSET_MASK) == 0)
+        r = -EIO;
+      else
+        r = set_l2_entry (s, s->l1[l1_index] & QCOW2_OFFSET_MASK, index,
+                          host | QCOW2_OFLAG_COPIED);
+      if (r == 0)
+        s->file_size = MAX (s->file_size, host + s->cluster_size);
+    }
+  if (result < 0)
+    release_run (s, alloc->host_offset, alloc->clusters);
+  /* A failure midway leaves the clusters mapped so far (their data is
+   * written) and the rest counted but unused: a leak. */
   g_mutex_unlock (&s->lock);
   return r;
 }
