@@ -514,14 +514,20 @@ to_ring (VmmBlockQueue *q, VmmBlockRequest *req)
 }
 
 /* Routes waiting qcow2 requests, in order. Data on clusters the image
- * owns goes to the ring at its host offset; anything else goes to the
- * pool, where the image layer may allocate, remap and free clusters. A
- * freed cluster can be handed out again at once, so a mapped transfer
- * still in flight would then read or overwrite another part of the disk:
- * the pool therefore starts only once no mapped I/O is in flight, and
- * nothing is mapped while the pool holds a request (its metadata changes
- * are done when it completes). While the pool is busy, data requests
- * join it rather than wait. */
+ * owns goes to the ring at its host offset, and so do writes of whole
+ * clusters that the image can allocate for them at once (committed in
+ * vmm_block_queue_complete); anything else goes to the pool, where the
+ * image layer may allocate, remap and free clusters. A freed cluster can
+ * be handed out again at once, so a mapped transfer still in flight would
+ * then read or overwrite another part of the disk: the pool therefore
+ * starts only once no mapped I/O is in flight, and nothing is mapped while
+ * the pool holds a request (its metadata changes are done when it
+ * completes). While the pool is busy, data requests join it rather than
+ * wait. A request that touches a cluster whose allocation is in flight
+ * is neither mapped (the cluster is not in the L2 table yet) nor
+ * allocated again (vmm_image_alloc refuses it): it waits at the head,
+ * and goes to the pool once the allocation has been committed, so it
+ * sees, and merges with, the data just written. */
 static void
 dispatch (VmmBlockQueue *q)
 {
@@ -540,6 +546,17 @@ dispatch (VmmBlockQueue *q)
           list_pop (&q->wait_head, &q->wait_tail);
           req->mapped = true;
           req->host_offset = host;
+          q->mapped_busy++;
+          to_ring (q, req);
+          continue;
+        }
+      if (q->pool_busy == 0 && req->op == VMM_BLOCK_OP_WRITE
+          && vmm_image_alloc (b->image, req->offset, req->len, &req->alloc) == 1)
+        {
+          list_pop (&q->wait_head, &q->wait_tail);
+          req->mapped = true;
+          req->allocating = true;
+          req->host_offset = req->alloc.host_offset;
           q->mapped_busy++;
           to_ring (q, req);
           continue;
@@ -573,6 +590,7 @@ vmm_block_queue_submit (VmmBlockQueue *q, VmmBlockRequest *req)
   req->direct = false;
   req->mapped = false;
   req->barrier = false;
+  req->allocating = false;
   req->result = 0;
   req->next = NULL;
   q->in_flight++;
@@ -752,6 +770,16 @@ vmm_block_queue_complete (VmmBlockQueue *q)
     {
       for (req = done_head; req != NULL; req = req->next)
         {
+          /* The new entries go in before the guest hears of the write,
+           * so that its next read finds the data. */
+          if (req->allocating)
+            {
+              int r = vmm_image_alloc_commit (q->backend->image, &req->alloc, req->result);
+
+              if (req->result == 0)
+                req->result = r;
+              req->allocating = false;
+            }
           if (req->mapped)
             q->mapped_busy--;
           if (req->barrier)

@@ -3,12 +3,17 @@
  * A VmmBlockBackend wraps one open image and chooses how its requests run:
  * raw images go to io_uring (with O_DIRECT when the file system takes it).
  * So do qcow2 reads and writes that land on allocated clusters the image
- * owns (vmm_image_map); every other qcow2 request, and everything on hosts
- * without io_uring, goes to a small pool of worker threads calling the
- * synchronous image layer, which serialises each qcow2 image on its own
- * metadata mutex. Those may free clusters, so on qcow2 the two kinds never
- * overlap: a pool request waits for mapped I/O in flight, and mapping
- * waits for the pool (see dispatch in block-engine.c).
+ * owns (vmm_image_map), and writes of whole clusters that are not
+ * allocated yet: the image allocates them first, the data goes to the ring
+ * straight from the caller's buffers, and the new L2 entries are committed
+ * when it completes (vmm_image_alloc). Every other qcow2 request (partial
+ * clusters to allocate, zeroing, discard, flush, compressed or shared
+ * clusters), and everything on hosts without io_uring, goes to a small
+ * pool of worker threads calling the synchronous image layer, which
+ * serialises each qcow2 image on its own metadata mutex. Those may free
+ * clusters, so on qcow2 the two kinds never overlap: a pool request waits
+ * for mapped I/O in flight, and mapping waits for the pool (see dispatch
+ * in block-engine.c).
  *
  * A VmmBlockQueue is where one I/O thread submits requests and collects
  * their completions: it owns an io_uring ring (when the backend uses one)
@@ -72,6 +77,8 @@ struct _VmmBlockRequest {
   bool              direct;   /* submitted on the O_DIRECT descriptor */
   bool              mapped;   /* qcow2 data going straight to its clusters */
   bool              barrier;  /* qcow2 request in the pool */
+  bool              allocating; /* mapped to clusters allocated for it */
+  VmmImageAlloc     alloc;    /* committed when the data is written */
   VmmBlockRequest  *next;
 };
 
