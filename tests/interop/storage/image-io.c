@@ -10,6 +10,17 @@
  *                                    at the end, a flush every 16 and at the
  *                                    end: the guest's `dd oflag=direct bs=1M`
  *                                    as the image layer sees it
+ *   image-io engine IMAGE SEED       until killed: batches of 8 writes in
+ *                                    flight at once through the block
+ *                                    engine (io_uring, O_DIRECT where the
+ *                                    file system has it): mostly whole
+ *                                    MiB slots (allocating on a new image),
+ *                                    some 4 KiB; a flush after every
+ *                                    second batch, then "durable K" on
+ *                                    stdout: writes 0..K are on disk
+ *
+ * The engine's writes stamp every 512-byte sector with the write's number
+ * (see engine_sector; storage_interop.py checks them after the kill).
  *
  * Exit status 0 on success, 1 with a message on stderr otherwise.
  *
@@ -22,6 +33,10 @@
 #include <string.h>
 
 #include "image.h"
+#include "block/block-engine.h"
+
+#define MIB (1024 * 1024)
+#define ENGINE_BATCH 8
 
 G_GNUC_NORETURN static void
 fail (const char *what, const char *detail)
@@ -137,6 +152,135 @@ seq_writes (VmmImage *img, guint32 seed, unsigned n)
     fail ("flush", g_strerror (-r));
 }
 
+/* Sector @sector of write @k: its number plus one (0 is a sector never
+ * written), the seed, then a filler of both; little-endian. */
+static void
+engine_sector (uint8_t *p, uint64_t k, guint32 seed, uint64_t sector)
+{
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t) ((k + 1) >> (8 * i));
+  for (int i = 0; i < 4; i++)
+    p[8 + i] = (uint8_t) (seed >> (8 * i));
+  for (int i = 12; i < 512; i++)
+    p[i] = (uint8_t) (k * 31 + sector + (uint64_t) i);
+}
+
+/* Where write @k goes, the same in storage_interop.py: batch b's j-th
+ * write lands in slot (8b + j) mod slots, so a batch never overlaps
+ * itself; one in four writes is 4 KiB at a 4 KiB boundary in its slot. */
+static void
+engine_place (uint64_t k, guint32 seed, uint64_t slots, uint64_t *offset, uint64_t *len)
+{
+  uint64_t h = (k + 1) * 0x9e3779b97f4a7c15ull ^ seed;
+
+  h ^= h >> 29;
+  *offset = (k % slots) * MIB;
+  *len = MIB;
+  if (h % 4 == 0)
+    {
+      *offset += ((h >> 8) % (MIB / 4096)) * 4096;
+      *len = 4096;
+    }
+}
+
+typedef struct {
+  VmmBlockRequest req;
+  struct iovec    iov;
+  bool            done;
+} EngineJob;
+
+static void
+engine_done (VmmBlockRequest *req, void *opaque)
+{
+  EngineJob *job = opaque;
+
+  job->done = true;
+}
+
+static void
+engine_wait (VmmBlockQueue *q, EngineJob *jobs, unsigned n)
+{
+  vmm_block_queue_kick (q);
+  for (;;)
+    {
+      unsigned left = 0;
+
+      for (unsigned i = 0; i < n; i++)
+        left += !jobs[i].done;
+      if (left == 0)
+        return;
+      vmm_block_queue_drain (q);
+    }
+}
+
+static void
+engine_writes (VmmImage *img, guint32 seed)
+{
+  g_autoptr(GError) error = NULL;
+  VmmBlockBackendConfig cfg = { .kind = VMM_BLOCK_ENGINE_AUTO };
+  g_autoptr(VmmBlockBackend) backend = vmm_block_backend_new (img, &cfg, &error);
+  g_autoptr(VmmBlockQueue) queue = NULL;
+  uint64_t slots = vmm_image_get_size (img) / MIB;
+  EngineJob jobs[ENGINE_BATCH + 1];
+  uint8_t *bufs[ENGINE_BATCH];
+  uint64_t k = 0;
+
+  if (backend == NULL)
+    fail ("engine", error->message);
+  queue = vmm_block_queue_new (backend, 16, &error);
+  if (queue == NULL)
+    fail ("engine", error->message);
+  if (slots < ENGINE_BATCH || slots % ENGINE_BATCH != 0)
+    fail ("engine", "image size must be a multiple of 8 MiB");
+  for (unsigned j = 0; j < ENGINE_BATCH; j++)
+    if (posix_memalign ((void **) &bufs[j], 4096, MIB) != 0)
+      fail ("engine", "out of memory");
+  printf ("ready %s %s\n", vmm_block_backend_uses_uring (backend) ? "uring" : "pool",
+          vmm_block_backend_uses_direct (backend) ? "direct" : "buffered");
+  fflush (stdout);
+  for (unsigned batch = 0;; batch++)
+    {
+      for (unsigned j = 0; j < ENGINE_BATCH; j++, k++)
+        {
+          EngineJob *job = &jobs[j];
+          uint64_t off, len;
+
+          engine_place (k, seed, slots, &off, &len);
+          for (uint64_t sec = 0; sec < len / 512; sec++)
+            engine_sector (bufs[j] + sec * 512, k, seed, off / 512 + sec);
+          memset (job, 0, sizeof *job);
+          job->iov.iov_base = bufs[j];
+          job->iov.iov_len = len;
+          job->req.op = VMM_BLOCK_OP_WRITE;
+          job->req.offset = off;
+          job->req.iov = &job->iov;
+          job->req.niov = 1;
+          job->req.done = engine_done;
+          job->req.opaque = job;
+          vmm_block_queue_submit (queue, &job->req);
+        }
+      engine_wait (queue, jobs, ENGINE_BATCH);
+      for (unsigned j = 0; j < ENGINE_BATCH; j++)
+        if (jobs[j].req.result < 0)
+          fail ("write", g_strerror (-jobs[j].req.result));
+      if (batch % 2 == 1)
+        {
+          EngineJob *f = &jobs[ENGINE_BATCH];
+
+          memset (f, 0, sizeof *f);
+          f->req.op = VMM_BLOCK_OP_FLUSH;
+          f->req.done = engine_done;
+          f->req.opaque = f;
+          vmm_block_queue_submit (queue, &f->req);
+          engine_wait (queue, f, 1);
+          if (f->req.result < 0)
+            fail ("flush", g_strerror (-f->req.result));
+          printf ("durable %" G_GUINT64_FORMAT "\n", k - 1);
+          fflush (stdout);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -190,7 +334,14 @@ main (int argc, char **argv)
       seq_writes (img, (guint32) atoi (argv[3]), (unsigned) atoi (argv[4]));
       return 0;
     }
+  if (argc == 4 && strcmp (argv[1], "engine") == 0)
+    {
+      g_autoptr(VmmImage) img = open_image (argv[2], false);
+
+      engine_writes (img, (guint32) atoi (argv[3]));
+      return 0;
+    }
   fprintf (stderr, "usage: image-io dump IMAGE OUT | write IMAGE SEED N OUT | churn IMAGE SEED"
-                   " | seq IMAGE SEED N\n");
+                   " | seq IMAGE SEED N | engine IMAGE SEED\n");
   return 1;
 }
