@@ -19,7 +19,8 @@ build_pkgs="meson ninja-build pkg-config gcc gettext desktop-file-utils
 # downloads into the build folder itself.
 check_pkgs="clang libclang-rt-dev xvfb xauth x11-utils xdotool imagemagick
   dbus-daemon acpica-tools qemu-system-x86 qemu-utils busybox-static cpio
-  python3 libvirt-clients xorriso ovmf seabios"
+  python3 libvirt-clients xorriso ovmf seabios grub-common grub-pc-bin
+  grub-efi-amd64-bin mtools"
 
 case "$set_name" in
   run) pkgs="$build_pkgs" ;;

@@ -134,9 +134,10 @@ def l2_initramfs(cache):
     return cache._image('l2-fw', labinit._L2_PROLOGUE.replace('@SCENARIO@', 'fw') + action, ['ahci'])
 
 
-def build_iso(cache, group, append):
+def build_iso(cache, group, append, timeout=GRUB_TIMEOUT, initrd=None):
     """An El Torito CD (grub-mkrescue: BIOS and UEFI GRUB) with the kernel,
-    the initramfs and a grub.cfg booting them with @append."""
+    the initramfs (@initrd, else this test's) and a grub.cfg booting them
+    with @append, its first entry after @timeout seconds."""
     if shutil.which('grub-mkrescue') is None:
         raise labcache.LabError('grub-mkrescue missing: install grub-common, grub-pc-bin, '
                                 'grub-efi-amd64-bin, xorriso and mtools')
@@ -149,9 +150,9 @@ def build_iso(cache, group, append):
         root = os.path.join(tmp, 'root')
         os.makedirs(os.path.join(root, 'boot', 'grub'))
         shutil.copyfile(cache.vmlinuz(), os.path.join(root, 'boot', 'vmlinuz'))
-        shutil.copyfile(l2_initramfs(cache), os.path.join(root, 'boot', 'initrd.img'))
+        shutil.copyfile(initrd or l2_initramfs(cache), os.path.join(root, 'boot', 'initrd.img'))
         with open(os.path.join(root, 'boot', 'grub', 'grub.cfg'), 'w', encoding='utf-8') as f:
-            f.write(_GRUB_CFG.format(timeout=GRUB_TIMEOUT, append=append))
+            f.write(_GRUB_CFG.format(timeout=timeout, append=append))
         r = subprocess.run(['grub-mkrescue', '-o', iso + '.tmp', root],
                            capture_output=True, text=True, check=False)
         if r.returncode != 0:
