@@ -3,10 +3,17 @@
  * Enough of the controller for Linux's i8042 driver to probe it (command
  * byte, self tests, port enable/disable, loopback writes) and a keyboard
  * that acknowledges commands, so that atkbd finds a keyboard without waiting
- * for timeouts, and types what the viewer sends (vmm_i8042_key). No mouse is attached: commands for the aux device get no
- * answer, which the driver reads as an empty port. Pulsing output-port bit 0
- * low (command 0xfe, or 0xd1 with bit 0 clear) resets the machine, which is
- * one of the ways Linux reboots.
+ * for timeouts, and types what the viewer sends (vmm_i8042_key).
+ *
+ * No mouse is attached. A real controller whose aux port has nothing on it
+ * answers every byte sent there (command 0xd4) after its transmit timeout
+ * with 0xfe, flagged as aux data with the timeout status bit set; Linux's
+ * PS/2 drivers take that as a NAK and give up on the port at once. Giving
+ * no answer at all instead costs the guest a 200 ms wait per try (two
+ * tries per command, and atkbd and psmouse both probe the port).
+ *
+ * Pulsing output-port bit 0 low (command 0xfe, or 0xd1 with bit 0 clear)
+ * resets the machine, which is one of the ways Linux reboots.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,6 +29,7 @@
 #define STS_CMD     0x08
 #define STS_UNLOCK  0x10
 #define STS_AUXDATA 0x20
+#define STS_TIMEOUT 0x40
 
 #define CTR_KBDINT  0x01
 #define CTR_AUXINT  0x02
@@ -45,9 +53,10 @@ struct _VmmI8042 {
   uint8_t kbd_pending;    /* a keyboard command waiting for its argument */
   gboolean kbd_scanning;
 
-  /* Output buffer queue; each byte remembers whether it is aux data. */
+  /* Output buffer queue; each byte keeps the status bits it is read with
+   * (STS_AUXDATA, STS_TIMEOUT). */
   uint8_t outq[OUTQ_SIZE];
-  gboolean outq_aux[OUTQ_SIZE];
+  uint8_t outq_sts[OUTQ_SIZE];
   unsigned out_head, out_count;
 };
 
@@ -58,7 +67,7 @@ update_irq (VmmI8042 *k)
 
   if (k->out_count > 0)
     {
-      if (k->outq_aux[k->out_head])
+      if (k->outq_sts[k->out_head] & STS_AUXDATA)
         aux = (k->ctr & CTR_AUXINT) != 0;
       else
         kbd = (k->ctr & CTR_KBDINT) != 0;
@@ -71,7 +80,7 @@ update_irq (VmmI8042 *k)
 }
 
 static void
-queue_byte (VmmI8042 *k, uint8_t v, gboolean aux)
+queue_byte_sts (VmmI8042 *k, uint8_t v, uint8_t sts)
 {
   unsigned tail;
 
@@ -79,8 +88,14 @@ queue_byte (VmmI8042 *k, uint8_t v, gboolean aux)
     return;
   tail = (k->out_head + k->out_count) % OUTQ_SIZE;
   k->outq[tail] = v;
-  k->outq_aux[tail] = aux;
+  k->outq_sts[tail] = sts;
   k->out_count++;
+}
+
+static void
+queue_byte (VmmI8042 *k, uint8_t v, gboolean aux)
+{
+  queue_byte_sts (k, v, aux ? STS_AUXDATA : 0);
 }
 
 static void
@@ -210,7 +225,8 @@ data_write (VmmI8042 *k, uint8_t v)
       queue_byte (k, v, TRUE);
       break;
     case 0xd4:
-      /* No mouse: nothing answers on the aux port. */
+      /* No mouse: the port times out (see the top of the file). */
+      queue_byte_sts (k, 0xfe, STS_AUXDATA | STS_TIMEOUT);
       break;
     default:
       keyboard_write (k, v);
@@ -287,9 +303,7 @@ i8042_access_read (VmmI8042 *k, gboolean status_port, uint8_t *data, unsigned le
         v |= STS_SYS;
       if (k->out_count > 0)
         {
-          v |= STS_OBF;
-          if (k->outq_aux[k->out_head])
-            v |= STS_AUXDATA;
+          v |= STS_OBF | k->outq_sts[k->out_head];
         }
     }
   g_mutex_unlock (&k->lock);

@@ -120,6 +120,32 @@ test_keyboard_identify (Fixture *f, gconstpointer data)
 }
 
 static void
+test_aux_no_mouse (Fixture *f, gconstpointer data)
+{
+  unsigned irqs;
+
+  /* AUXINT on, aux port enabled, as Linux leaves it after probing. */
+  wr (f, 0x64, 0x60);
+  wr (f, 0x60, 0x47);
+  wr (f, 0x64, 0xa8);
+  irqs = f->aux_irqs;
+  /* GET ID to the mouse: nothing there, so the controller times out and
+   * hands back 0xfe as aux data with the timeout bit, on IRQ 12. */
+  wr (f, 0x64, 0xd4);
+  wr (f, 0x60, 0xf2);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 1);
+  g_assert_cmpuint (f->kbd_irqs, ==, 0);
+  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0x61);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xfe);
+  /* The status bits went with the byte. */
+  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0);
+  /* A byte for the keyboard right after is plain keyboard data. */
+  wr (f, 0x60, 0xf2);
+  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0x01);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xfa);
+}
+
+static void
 test_reset_line (Fixture *f, gconstpointer data)
 {
   /* Pulsing bits that do not include the reset line does nothing. */
@@ -201,6 +227,7 @@ main (int argc, char **argv)
   ADD ("self-tests", test_self_tests);
   ADD ("command-byte", test_command_byte);
   ADD ("keyboard-identify", test_keyboard_identify);
+  ADD ("aux-no-mouse", test_aux_no_mouse);
   ADD ("reset-line", test_reset_line);
   ADD ("output-overflow", test_output_overflow);
   ADD ("keys", test_keys);
