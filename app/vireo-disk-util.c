@@ -22,6 +22,7 @@
 
 #include "image.h"
 #include "vireo-disk-util.h"
+#include "vireo-image-format.h"
 
 /**
  * vireo_host_memory:
@@ -146,32 +147,6 @@ vireo_check_free_space (GFile    *dir,
   return FALSE;
 }
 
-/* Image formats Vireo cannot use directly, told apart so the message can
- * say what the file is. */
-static const char *
-foreign_image_format (const char *path)
-{
-  guint8 header[0x44] = { 0 };
-  gssize len;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-
-  if (fd < 0)
-    return NULL;
-  len = read (fd, header, sizeof header);
-  close (fd);
-
-  if (len >= 4 && memcmp (header, "KDMV", 4) == 0)
-    return "VMDK";
-  if (len >= 21 && memcmp (header, "# Disk DescriptorFile", 21) == 0)
-    return "VMDK";
-  if (len >= 8 && memcmp (header, "vhdxfile", 8) == 0)
-    return "VHDX";
-  if (len >= 0x44 && header[0x40] == 0x7f && header[0x41] == 0x10 &&
-      header[0x42] == 0xda && header[0x43] == 0xbe)
-    return "VDI";
-  return NULL;
-}
-
 /**
  * vireo_disk_image_probe:
  * @format: (out) (optional): what the file is
@@ -191,19 +166,20 @@ vireo_disk_image_probe (const char       *path,
   g_autoptr(VmmImage) image = NULL;
   g_autoptr(GError) local_error = NULL;
   VmmImageInfo info;
-  const char *foreign;
+  VireoImageFormat detected;
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (!vireo_check_readable_file (path, error))
+  /* Formats the monitor would take for raw, told apart so the message
+   * can say what the file is. */
+  if (!vireo_image_format_detect_file (path, &detected, error))
     return FALSE;
-
-  foreign = foreign_image_format (path);
-  if (foreign != NULL)
+  if (vireo_image_format_needs_conversion (detected))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("This is a %s disk image: import it from the library to convert it to qcow2"),
-                   foreign);
+                   /* Translators: %s is a disk image format, e.g. "VMDK" */
+                   _("This is a %s disk image: make a new machine from it to convert it to qcow2"),
+                   vireo_image_format_get_name (detected));
       return FALSE;
     }
 

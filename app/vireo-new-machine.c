@@ -7,10 +7,12 @@
  * firmware and its name. Each wizard page checks its part with one of the
  * validate functions, whose errors are sentences for the user.
  *
- * Creating writes the new disk in a worker thread (it touches the disk),
- * then saves the profile through the store and adds the machine to the
- * library; a disk made for a machine that could not be saved is removed
- * again, so a failed Create leaves nothing behind.
+ * Creating first converts a disk image the monitor cannot open (VMDK,
+ * VDI, VHDX) to qcow2 in the images folder (VireoImageConverter), then
+ * writes the new disk in a worker thread (it touches the disk), saves the
+ * profile through the store and adds the machine to the library; a disk
+ * made or converted for a machine that could not be saved is removed
+ * again, so a failed or cancelled Create leaves nothing behind.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -50,6 +52,7 @@ struct _VireoNewMachine
 
   OsinfoOs        *detected_os;
   OsinfoOs        *os;
+  VireoImageConverter *converter;
 
   guint64          memory;
   guint            vcpus;
@@ -86,6 +89,7 @@ enum {
   PROP_DISK_SIZE,
   PROP_FIRMWARE,
   PROP_NAME,
+  PROP_CONVERTER,
   N_PROPS
 };
 
@@ -98,6 +102,7 @@ vireo_new_machine_dispose (GObject *object)
 
   g_clear_object (&self->detected_os);
   g_clear_object (&self->os);
+  g_clear_object (&self->converter);
   g_clear_object (&self->os_db);
   g_clear_object (&self->library);
 
@@ -187,6 +192,10 @@ vireo_new_machine_get_property (GObject    *object,
 
     case PROP_NAME:
       g_value_set_string (value, self->name);
+      break;
+
+    case PROP_CONVERTER:
+      g_value_set_object (value, self->converter);
       break;
 
     default:
@@ -314,6 +323,10 @@ vireo_new_machine_class_init (VireoNewMachineClass *klass)
     g_param_spec_uint ("firmware", NULL, NULL, VIREO_FIRMWARE_BIOS, VIREO_FIRMWARE_UEFI,
                        VIREO_FIRMWARE_BIOS, rw);
   properties [PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, rw);
+  /* While Create converts the disk image: its progress, for the wizard. */
+  properties [PROP_CONVERTER] =
+    g_param_spec_object ("converter", NULL, NULL, VIREO_TYPE_IMAGE_CONVERTER,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1027,13 +1040,22 @@ vireo_new_machine_validate_source (VireoNewMachine  *self,
       return vireo_check_readable_file (self->iso, error);
 
     case VIREO_SOURCE_DISK_IMAGE:
-      if (self->disk_image == NULL)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               _("Choose a disk image"));
+      {
+        VireoImageFormat format;
+
+        if (self->disk_image == NULL)
+          {
+            g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                 _("Choose a disk image"));
+            return FALSE;
+          }
+        /* By its contents: the extension may say anything. */
+        if (!vireo_image_format_detect_file (self->disk_image, &format, error))
           return FALSE;
-        }
-      return vireo_disk_image_probe (self->disk_image, NULL, NULL, error);
+        if (vireo_image_format_needs_conversion (format))
+          return vireo_image_converter_check_available (format, error);
+        return vireo_disk_image_probe (self->disk_image, NULL, NULL, error);
+      }
 
     case VIREO_SOURCE_KERNEL:
       if (self->kernel == NULL)
@@ -1183,17 +1205,18 @@ os_has_virtio (OsinfoOs   *os,
   return FALSE;
 }
 
-VireoProfile *
-vireo_new_machine_build_profile (VireoNewMachine  *self,
-                                 GError          **error)
+/* @disk_image: the image a disk-image machine boots from: the user's,
+ * or its converted copy */
+static VireoProfile *
+build_profile (VireoNewMachine  *self,
+               const char       *disk_image,
+               GError          **error)
 {
   static const VireoBootDevice iso_boot[] = { VIREO_BOOT_DEVICE_CDROM, VIREO_BOOT_DEVICE_HD };
   static const VireoBootDevice disk_boot[] = { VIREO_BOOT_DEVICE_HD };
   g_autoptr(VireoProfile) profile = NULL;
   g_autofree char *name = NULL;
   gboolean virtio_disk;
-
-  g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
 
   name = g_strstrip (g_strdup (self->name != NULL ? self->name : ""));
   profile = vireo_profile_new (name);
@@ -1228,9 +1251,9 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
         VireoDiskFormat format = VIREO_DISK_FORMAT_RAW;
 
         /* Validated before; probed again in case the file changed. */
-        if (!vireo_disk_image_probe (self->disk_image, &format, NULL, error))
+        if (!vireo_disk_image_probe (disk_image, &format, NULL, error))
           return NULL;
-        vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, self->disk_image,
+        vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, disk_image,
                                 format, virtio_disk ? VIREO_DISK_BUS_VIRTIO : VIREO_DISK_BUS_SATA);
         vireo_profile_set_boot_order (profile, disk_boot, G_N_ELEMENTS (disk_boot));
       }
@@ -1273,10 +1296,34 @@ vireo_new_machine_build_profile (VireoNewMachine  *self,
   return g_steal_pointer (&profile);
 }
 
+VireoProfile *
+vireo_new_machine_build_profile (VireoNewMachine  *self,
+                                 GError          **error)
+{
+  g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
+
+  return build_profile (self, self->disk_image, error);
+}
+
+/**
+ * vireo_new_machine_get_converter:
+ *
+ * Returns: (transfer none) (nullable): what converts the disk image
+ *   while Create runs, for its progress
+ */
+VireoImageConverter *
+vireo_new_machine_get_converter (VireoNewMachine *self)
+{
+  g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
+
+  return self->converter;
+}
+
 typedef struct {
   VireoProfile *profile;
   char         *disk_path;
   guint64       disk_size;
+  char         *converted_path;
 } CreateData;
 
 static void
@@ -1286,7 +1333,20 @@ create_data_free (gpointer data)
 
   g_clear_object (&create->profile);
   g_free (create->disk_path);
+  g_free (create->converted_path);
   g_free (create);
+}
+
+/* Ends a Create that failed after converting: the copy is nobody's. */
+static void
+create_fail (GTask  *task,
+             GError *error)
+{
+  CreateData *create = g_task_get_task_data (task);
+
+  if (create->converted_path != NULL)
+    g_unlink (create->converted_path);
+  g_task_return_error (task, error);
 }
 
 static void
@@ -1322,7 +1382,7 @@ on_profile_saved_cb (GObject      *object,
     {
       if (create->disk_path != NULL)
         g_unlink (create->disk_path);
-      g_task_return_error (task, error);
+      create_fail (task, error);
       return;
     }
 
@@ -1342,7 +1402,7 @@ on_disk_created_cb (GObject      *object,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_task_return_error (task, error);
+      create_fail (task, error);
       return;
     }
 
@@ -1351,46 +1411,24 @@ on_disk_created_cb (GObject      *object,
                                   on_profile_saved_cb, g_object_ref (task));
 }
 
-/**
- * vireo_new_machine_create_async:
- *
- * Validates every page again, makes the new disk, saves the profile and
- * adds the machine to the library.
- */
-void
-vireo_new_machine_create_async (VireoNewMachine     *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+/* Builds the profile, makes its new disk and saves it. */
+static void
+create_continue (GTask *task)
 {
-  g_autoptr(GTask) task = NULL;
+  VireoNewMachine *self = g_task_get_source_object (task);
+  CreateData *create = g_task_get_task_data (task);
   g_autoptr(GTask) disk_task = NULL;
-  g_autoptr(VireoProfile) profile = NULL;
   GError *error = NULL;
-  CreateData *create;
 
-  g_return_if_fail (VIREO_IS_NEW_MACHINE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vireo_new_machine_create_async);
-
-  if (!vireo_new_machine_validate_source (self, &error) ||
-      !vireo_new_machine_validate_resources (self, &error) ||
-      !vireo_new_machine_validate_name (self, &error))
+  create->profile = build_profile (self, create->converted_path != NULL ? create->converted_path
+                                                                        : self->disk_image, &error);
+  if (create->profile == NULL)
     {
-      g_task_return_error (task, error);
+      create_fail (task, error);
+      g_object_unref (task);
       return;
     }
 
-  profile = vireo_new_machine_build_profile (self, &error);
-  if (profile == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  create = g_new0 (CreateData, 1);
-  create->profile = g_steal_pointer (&profile);
   if (self->create_disk)
     {
       /* build_profile() added the new disk last. */
@@ -1400,13 +1438,84 @@ vireo_new_machine_create_async (VireoNewMachine     *self,
       create->disk_path = g_strdup (disk->path);
       create->disk_size = self->disk_size;
     }
-  g_task_set_task_data (task, create, create_data_free);
 
   /* The outer task owns the data and outlives the thread's task, which
    * holds it until its callback. */
-  disk_task = g_task_new (self, cancellable, on_disk_created_cb, g_object_ref (task));
+  disk_task = g_task_new (self, g_task_get_cancellable (task), on_disk_created_cb, task);
   g_task_set_task_data (disk_task, create, NULL);
   g_task_run_in_thread (disk_task, create_disk_thread);
+}
+
+static void
+on_converted_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  VireoNewMachine *self = g_task_get_source_object (task);
+  CreateData *create = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  create->converted_path = vireo_image_converter_run_finish (VIREO_IMAGE_CONVERTER (object), result, &error);
+  g_clear_object (&self->converter);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONVERTER]);
+  if (create->converted_path == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  create_continue (task);
+}
+
+/**
+ * vireo_new_machine_create_async:
+ *
+ * Validates every page again, converts a disk image that needs it (see
+ * vireo_new_machine_get_converter()), makes the new disk, saves the
+ * profile and adds the machine to the library. Cancelling stops the
+ * conversion and removes what it wrote.
+ */
+void
+vireo_new_machine_create_async (VireoNewMachine     *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  VireoImageFormat format = VIREO_IMAGE_FORMAT_RAW;
+
+  g_return_if_fail (VIREO_IS_NEW_MACHINE (self));
+  g_return_if_fail (self->converter == NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vireo_new_machine_create_async);
+  g_task_set_task_data (task, g_new0 (CreateData, 1), create_data_free);
+
+  if (!vireo_new_machine_validate_source (self, &error) ||
+      !vireo_new_machine_validate_resources (self, &error) ||
+      !vireo_new_machine_validate_name (self, &error) ||
+      (self->source_kind == VIREO_SOURCE_DISK_IMAGE &&
+       !vireo_image_format_detect_file (self->disk_image, &format, &error)))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (vireo_image_format_needs_conversion (format))
+    {
+      GFile *images = vireo_profile_store_get_images_dir (vireo_library_get_store (self->library));
+
+      self->converter = vireo_image_converter_new (self->disk_image, format, images);
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CONVERTER]);
+      vireo_image_converter_run_async (self->converter, cancellable, on_converted_cb,
+                                       g_steal_pointer (&task));
+      return;
+    }
+
+  create_continue (g_steal_pointer (&task));
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <osinfo/osinfo.h>
 
 #include "vireo-disk-util.h"
+#include "vireo-image-converter.h"
 #include "vireo-library.h"
 
 G_BEGIN_DECLS
@@ -113,6 +114,7 @@ void             vireo_new_machine_create_async        (VireoNewMachine      *se
 VireoMachine    *vireo_new_machine_create_finish       (VireoNewMachine      *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
+VireoImageConverter *vireo_new_machine_get_converter   (VireoNewMachine      *self);
 
 
 G_END_DECLS

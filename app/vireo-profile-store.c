@@ -24,6 +24,7 @@
 #include <glib/gstdio.h>
 #include <libxml/parser.h>
 
+#include "vireo-image-format.h"
 #include "vireo-profile-store.h"
 
 /* Real profiles are a few KiB; anything far larger is not one of ours and
@@ -901,25 +902,6 @@ read_import_xml (GFile         *file,
   return vireo_profile_new_from_xml (contents, dropped, error);
 }
 
-/* Formats that need converting first; recognised so the user gets a clear
- * message instead of a machine that boots from garbage. */
-static const char *
-foreign_format (const guint8 *header,
-                gsize         len)
-{
-  if (len >= 4 && memcmp (header, "KDMV", 4) == 0)
-    return "VMDK";
-  if (len >= 21 && memcmp (header, "# Disk DescriptorFile", 21) == 0)
-    return "VMDK";
-  if (len >= 8 && memcmp (header, "vhdxfile", 8) == 0)
-    return "VHDX";
-  /* VDI: its signature is a little-endian word at byte 0x40. */
-  if (len >= 0x44 && header[0x40] == 0x7f && header[0x41] == 0x10 &&
-      header[0x42] == 0xda && header[0x43] == 0xbe)
-    return "VDI";
-  return NULL;
-}
-
 static gboolean
 read_header (GFile         *file,
              guint8        *header,
@@ -945,7 +927,7 @@ read_import_image (GFile         *image,
   g_autoptr(VireoProfile) profile = NULL;
   g_autofree char *path = g_file_get_path (image);
   g_autofree char *basename = NULL;
-  const char *foreign;
+  VireoImageFormat format;
   char *dot;
 
   if (path == NULL)
@@ -955,11 +937,15 @@ read_import_image (GFile         *image,
       return NULL;
     }
 
-  foreign = foreign_format (header, len);
-  if (foreign != NULL)
+  /* Recognised so the user gets a clear message instead of a machine
+   * that boots from garbage. */
+  format = vireo_image_format_detect (header, len);
+  if (vireo_image_format_needs_conversion (format))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("This is a %s image: it needs converting to qcow2 first"), foreign);
+                   /* Translators: %s is a disk image format, e.g. "VMDK" */
+                   _("This is a %s disk image: make a new machine from it to convert it to qcow2"),
+                   vireo_image_format_get_name (format));
       return NULL;
     }
 
@@ -975,8 +961,8 @@ read_import_image (GFile         *image,
 
   profile = vireo_profile_new (basename);
   vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, path,
-                          len >= 4 && memcmp (header, "QFI\xfb", 4) == 0 ? VIREO_DISK_FORMAT_QCOW2
-                                                                         : VIREO_DISK_FORMAT_RAW,
+                          format == VIREO_IMAGE_FORMAT_QCOW2 ? VIREO_DISK_FORMAT_QCOW2
+                                                             : VIREO_DISK_FORMAT_RAW,
                           VIREO_DISK_BUS_VIRTIO);
   return g_steal_pointer (&profile);
 }
@@ -1107,10 +1093,11 @@ import_thread (GTask        *task,
       return;
     }
 
-  /* Domain XML starts with markup; no disk image format starts with '<'. */
+  /* Domain XML starts with markup. So does a VDI image ("<<< … Disk
+   * Image >>>"), which its signature tells apart. */
   while (i < len && g_ascii_isspace (header[i]))
     i++;
-  if (i < len && header[i] == '<')
+  if (i < len && header[i] == '<' && vireo_image_format_detect (header, len) == VIREO_IMAGE_FORMAT_RAW)
     import->profile = read_import_xml (import->file, &import->dropped, cancellable, &error);
   else
     import->profile = read_import_image (import->file, header, len, &error);

@@ -406,14 +406,27 @@ test_validate_source (void)
   g_assert_true (vireo_new_machine_validate_source (wizard, &error));
   g_assert_no_error (error);
 
-  /* Disk images: a VMDK needs converting; a raw file is fine. */
+  /* Disk images: a VMDK is converted by Create, with qemu-img if there
+   * is one (test-image-import.c converts); a raw file is fine. */
   vireo_new_machine_set_source_kind (wizard, VIREO_SOURCE_DISK_IMAGE);
   write_file (vmdk, "KDMV\1\0\0\0 and more header", 24);
   vireo_new_machine_set_disk_image (wizard, vmdk);
-  g_assert_false (vireo_new_machine_validate_source (wizard, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_assert_nonnull (strstr (error->message, "VMDK"));
-  g_clear_error (&error);
+  {
+    g_autofree char *qemu_img = g_find_program_in_path ("qemu-img");
+
+    if (qemu_img != NULL)
+      {
+        g_assert_true (vireo_new_machine_validate_source (wizard, &error));
+        g_assert_no_error (error);
+      }
+    else
+      {
+        g_assert_false (vireo_new_machine_validate_source (wizard, &error));
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+        g_assert_nonnull (strstr (error->message, "VMDK"));
+        g_clear_error (&error);
+      }
+  }
 
   {
     g_autofree char *zeros = g_malloc0 (1024 * 1024);
