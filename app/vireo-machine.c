@@ -840,13 +840,24 @@ typedef enum {
   DISK_KIND_CDROM,
 } DiskKind;
 
-/* Debian's SeaBIOS; a Flatpak bundles the same file at this path under
- * its own prefix. */
-#define SEABIOS_IMAGE "/usr/share/seabios/bios-256k.bin"
-/* Debian's OVMF (4 MiB flash layout): the code, and the template every
- * machine's variable store starts as. */
-#define OVMF_CODE_IMAGE "/usr/share/OVMF/OVMF_CODE_4M.fd"
-#define OVMF_VARS_IMAGE "/usr/share/OVMF/OVMF_VARS_4M.fd"
+/* SeaBIOS and OVMF (4 MiB flash layout: the code, and the template every
+ * machine's variable store starts as), as Debian's seabios and ovmf
+ * packages lay them out under /usr/share. */
+#define SEABIOS_IMAGE "seabios/bios-256k.bin"
+#define OVMF_CODE_IMAGE "OVMF/OVMF_CODE_4M.fd"
+#define OVMF_VARS_IMAGE "OVMF/OVMF_VARS_4M.fd"
+
+/* The Flatpak bundles the same files under its own prefix (/app/share),
+ * which is looked at first; otherwise the system's. */
+static char *
+find_firmware (const char *relative)
+{
+  g_autofree char *own = g_build_filename (DATADIR, relative, NULL);
+
+  if (g_file_test (own, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&own);
+  return g_build_filename ("/usr/share", relative, NULL);
+}
 
 static void
 start_data_free (gpointer data)
@@ -889,18 +900,20 @@ ensure_uefi_vars (const char  *path,
   g_autoptr(GFile) template = NULL;
   g_autoptr(GFile) tmp = NULL;
   g_autofree char *tmp_path = NULL;
+  g_autofree char *template_path = NULL;
 
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
 
-  if (!g_file_test (OVMF_VARS_IMAGE, G_FILE_TEST_IS_REGULAR))
+  template_path = find_firmware (OVMF_VARS_IMAGE);
+  if (!g_file_test (template_path, G_FILE_TEST_IS_REGULAR))
     {
-      set_uefi_missing (error, OVMF_VARS_IMAGE);
+      set_uefi_missing (error, template_path);
       return FALSE;
     }
 
   tmp_path = g_strconcat (path, ".new", NULL);
-  template = g_file_new_for_path (OVMF_VARS_IMAGE);
+  template = g_file_new_for_path (template_path);
   tmp = g_file_new_for_path (tmp_path);
   if (!g_file_copy (template, tmp, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
     {
@@ -1058,9 +1071,10 @@ vireo_machine_start_async (VireoMachine        *self,
   if (uefi)
     {
       const char *code = vireo_profile_get_loader (self->profile);
+      g_autofree char *system_code = NULL;
 
       if (code == NULL)
-        code = OVMF_CODE_IMAGE;
+        code = system_code = find_firmware (OVMF_CODE_IMAGE);
       if (!g_file_test (code, G_FILE_TEST_IS_REGULAR))
         {
           GError *error = NULL;
@@ -1094,11 +1108,11 @@ vireo_machine_start_async (VireoMachine        *self,
     {
       const char *code = vireo_profile_get_loader (self->profile);
 
-      start->uefi_code = g_strdup (code != NULL ? code : OVMF_CODE_IMAGE);
+      start->uefi_code = code != NULL ? g_strdup (code) : find_firmware (OVMF_CODE_IMAGE);
       start->uefi_vars = g_strdup (vireo_profile_get_nvram (self->profile));
     }
   else if (firmware_boot)
-    start->bios = g_strdup (SEABIOS_IMAGE);
+    start->bios = find_firmware (SEABIOS_IMAGE);
   if (start->realmode_image == NULL)
     {
       start->kernel = g_strdup (vireo_profile_get_kernel (self->profile));

@@ -205,18 +205,22 @@ G_STATIC_ASSERT (VMM_I8042_SCANCODE_PAUSE == VMM_DISPLAY_SCANCODE_PAUSE);
 /* SeaBIOS draws on bochs-display through this VGA BIOS, found in the
  * device's ROM BAR as on QEMU: SeaBIOS runs a display's ROM with the
  * device's address, which the BIOS needs to find the framebuffer. OVMF
- * has its own drivers for both screens. */
-#define BOCHS_VGA_BIOS "/usr/share/seabios/vgabios-bochs-display.bin"
+ * has its own drivers for both screens. SeaBIOS's builds ship their VGA
+ * BIOSes next to the BIOS (Debian's /usr/share/seabios, the Flatpak's
+ * /app/share/seabios), so it is looked for there. */
+#define BOCHS_VGA_BIOS "vgabios-bochs-display.bin"
 
 static gboolean
-add_vga_bios (VmmPciDevice *dev, GError **error)
+add_vga_bios (VmmPciDevice *dev, const char *bios_path, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) rom = NULL;
+  g_autofree char *dir = g_path_get_dirname (bios_path);
+  g_autofree char *path = g_build_filename (dir, BOCHS_VGA_BIOS, NULL);
   char *data = NULL;
   gsize len = 0;
 
-  if (!g_file_get_contents (BOCHS_VGA_BIOS, &data, &len, &local))
+  if (!g_file_get_contents (path, &data, &len, &local))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                    "Cannot read the VGA BIOS (%s); install the “seabios” package", local->message);
@@ -226,7 +230,7 @@ add_vga_bios (VmmPciDevice *dev, GError **error)
   if (vmm_pci_device_set_rom (dev, rom) < 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   "The VGA BIOS “%s” is empty or too large", BOCHS_VGA_BIOS);
+                   "The VGA BIOS “%s” is empty or too large", path);
       return FALSE;
     }
   return TRUE;
@@ -245,7 +249,7 @@ add_display (VmmMachine *m, GError **error)
   else
     dev = vmm_virtio_gpu_new (&m->platform, m->display, &local);
   if (dev != NULL && m->bios_path != NULL && m->display_device == VMM_DISPLAY_DEVICE_BOCHS
-      && !add_vga_bios (dev, &local))
+      && !add_vga_bios (dev, m->bios_path, &local))
     {
       vmm_pci_device_free (dev);
       dev = NULL;

@@ -144,7 +144,7 @@ FLATPAK_KVM_ARGS = ("--device=kvm", "--device=all")
 FLATPAK_MODULES = (
     "libslirp", "liburing", "usbredir", "spice-protocol", "spice",
     "spice-gtk", "libvirt", "libvirt-glib", "osinfo-db-tools", "osinfo-db",
-    "libosinfo", "vireo",
+    "libosinfo", "seabios", "ovmf", "vireo",
 )
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
