@@ -514,7 +514,7 @@ to_ring (VmmBlockQueue *q, VmmBlockRequest *req)
 }
 
 /* Routes waiting qcow2 requests, in order. Data on clusters the image
- * owns goes to the ring at its host offset, and so do writes of whole
+ * owns goes to the ring at its host offset, and so do writes to
  * clusters that the image can allocate for them at once (committed in
  * vmm_block_queue_complete); anything else goes to the pool, where the
  * image layer may allocate, remap and free clusters. A freed cluster can

@@ -3,12 +3,13 @@
  * A VmmBlockBackend wraps one open image and chooses how its requests run:
  * raw images go to io_uring (with O_DIRECT when the file system takes it).
  * So do qcow2 reads and writes that land on allocated clusters the image
- * owns (vmm_image_map), and writes of whole clusters that are not
- * allocated yet: the image allocates them first, the data goes to the ring
- * straight from the caller's buffers, and the new L2 entries are committed
- * when it completes (vmm_image_alloc). Every other qcow2 request (partial
- * clusters to allocate, zeroing, discard, flush, compressed or shared
- * clusters), and everything on hosts without io_uring, goes to a small
+ * owns (vmm_image_map), and writes to clusters not allocated yet (whole
+ * ones, or any part of ones that read as zeros): the image allocates them
+ * first, the data goes to the ring straight from the caller's buffers,
+ * and the new L2 entries are committed when it completes
+ * (vmm_image_alloc). Every other qcow2 request (partial clusters over a
+ * backing file, zeroing, discard, flush, compressed or shared clusters),
+ * and everything on hosts without io_uring, goes to a small
  * pool of worker threads calling the synchronous image layer, which
  * serialises each qcow2 image on its own metadata mutex. Those may free
  * clusters, so on qcow2 the two kinds never overlap: a pool request waits

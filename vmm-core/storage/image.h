@@ -112,7 +112,9 @@ int             vmm_image_map             (VmmImage *img, uint64_t offset, uint6
  * allocates fresh clusters for [@offset, @offset + @len) and raises their
  * refcounts, the engine writes exactly those bytes at @host_offset (one
  * contiguous run of the file; from guest memory, with O_DIRECT where it
- * can), and only once that write has completed does
+ * can; the rest of a cluster written in part reads as zeros, so only
+ * clusters that read as zeros before may be written in part), and only
+ * once that write has completed does
  * vmm_image_alloc_commit put the new mappings into the write-back L2
  * cache, which reaches the file after an fdatasync (data and refcounts
  * before the entries that use them, as for vmm_image_write). Until the
@@ -134,8 +136,9 @@ struct _VmmImageAlloc {
 /* Returns 1 when clusters were allocated (then the caller owns @alloc until
  * it calls vmm_image_alloc_commit once, whatever the write's outcome); 0
  * when the range cannot go this way and must go through vmm_image_write
- * (raw images, read-only, not whole clusters, a cluster already allocated
- * or pending, clusters that did not come out adjacent in the file);
+ * (raw images, read-only, a cluster already allocated or pending, a
+ * cluster written in part whose old contents are not zeros (a backing
+ * file's), clusters that did not come out adjacent in the file);
  * -errno on a metadata error. */
 int             vmm_image_alloc           (VmmImage *img, uint64_t offset, uint64_t len,
                                            VmmImageAlloc *alloc);

@@ -10,8 +10,8 @@
  * the old mapping or the new one, plus at worst counted but unused
  * clusters (leaks).
  *
- * Writes of whole unallocated clusters can also be split in two for an
- * I/O engine that moves the data itself (qcow2_alloc_begin/commit, the
+ * Writes to unallocated clusters (whole ones, or ones that read as zeros)
+ * can also be split in two for an I/O engine that moves the data itself (qcow2_alloc_begin/commit, the
  * io_uring path): clusters counted first, data written by the engine,
  * entries into the same write-back cache once it has completed. No L2
  * table ever holds an entry whose data is in flight, so the cache may
@@ -535,22 +535,36 @@ release_run (Qcow2State *s, uint64_t host, uint64_t n)
       return; /* what is left stays counted: a leak, never a corruption */
 }
 
-/* Whole clusters only: a partial one would need its old contents merged
- * in (write_allocating), which is the synchronous path's job. The last
- * cluster of a disk whose size is not a multiple of it may be partial:
- * nothing reads past the disk's end. */
+/* Does the guest cluster at @cstart (entry @entry, holding no cluster of
+ * its own) read as zeros? Then a fresh cluster needs no old contents
+ * merged in: the parts the write leaves alone read as zeros in the file
+ * too, since clusters are taken past the end of everything ever written
+ * (qcow2-refcount.c), where the file is a hole or not there yet. */
+static bool
+reads_as_zeros (Qcow2State *s, uint64_t cstart, uint64_t entry)
+{
+  if (s->version >= 3 && (entry & QCOW2_OFLAG_ZERO))
+    return true;
+  return s->backing == NULL || cstart >= vmm_image_get_size (s->backing);
+}
+
+/* A cluster the write covers only in part needs its old contents merged
+ * in (write_allocating), which is the synchronous path's job, unless they
+ * are zeros. The last cluster of a disk whose size is not a multiple of
+ * it counts as whole: nothing reads past the disk's end. */
 int
 qcow2_alloc_begin (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *alloc)
 {
   Qcow2State *s = img->priv;
   uint64_t mask = s->cluster_size - 1;
+  uint64_t first = offset >> s->cluster_bits, end = offset + len;
+  bool head_partial = (offset & mask) != 0;
+  bool tail_partial = (end & mask) != 0 && end != img->size;
   uint64_t n, host = 0, taken = 0;
   bool adjacent = true;
   int r = 0;
 
-  if ((offset & mask) != 0 || ((len & mask) != 0 && offset + len != img->size))
-    return 0;
-  n = (len + mask) >> s->cluster_bits;
+  n = ((end - 1) >> s->cluster_bits) - first + 1;
   if (n > BATCH)
     return 0;
 
@@ -566,28 +580,33 @@ qcow2_alloc_begin (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *
     {
       uint64_t l2, index, entry;
 
-      r = l2_for_write (s, offset + (i << s->cluster_bits), true, &l2, &index, &entry);
+      uint64_t cstart = (first + i) << s->cluster_bits;
+
+      r = l2_for_write (s, cstart, true, &l2, &index, &entry);
       if (r < 0)
         goto out;
       if (entry_owns (entry) || (entry & QCOW2_L2_RESERVED))
+        goto out;
+      if (((i == 0 && head_partial) || (i == n - 1 && tail_partial))
+          && !reads_as_zeros (s, cstart, entry))
         goto out;
     }
   while (taken < n)
     {
       unsigned got;
-      uint64_t first;
+      uint64_t run;
 
-      r = qcow2_alloc_run (s, (unsigned) (n - taken), &first, &got);
+      r = qcow2_alloc_run (s, (unsigned) (n - taken), &run, &got);
       if (r < 0)
         break;
       if (taken == 0)
-        host = first;
-      else if (first != host + (taken << s->cluster_bits))
+        host = run;
+      else if (run != host + (taken << s->cluster_bits))
         {
           /* A new refcount block came in between: rare, and not worth a
            * scattered write. */
           adjacent = false;
-          release_run (s, first, got);
+          release_run (s, run, got);
           break;
         }
       taken += got;
@@ -601,7 +620,7 @@ qcow2_alloc_begin (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *
     }
   alloc->offset = offset;
   alloc->len = len;
-  alloc->host_offset = host;
+  alloc->host_offset = host + (offset & mask);
   alloc->clusters = n;
   alloc->next = s->pending;
   s->pending = alloc;
@@ -609,6 +628,13 @@ qcow2_alloc_begin (VmmImage *img, uint64_t offset, uint64_t len, VmmImageAlloc *
 out:
   g_mutex_unlock (&s->lock);
   return r;
+}
+
+/* The first new cluster: @host_offset is where the first byte went. */
+static uint64_t
+host_base (Qcow2State *s, const VmmImageAlloc *alloc)
+{
+  return alloc->host_offset - (alloc->offset & (s->cluster_size - 1));
 }
 
 int
@@ -635,10 +661,10 @@ qcow2_alloc_commit (VmmImage *img, VmmImageAlloc *alloc, int result)
    * entry refuses a pending cluster. */
   for (uint64_t i = 0; i < alloc->clusters && r == 0; i++)
     {
-      uint64_t off = alloc->offset + (i << s->cluster_bits);
+      uint64_t off = (alloc->offset & ~(s->cluster_size - 1)) + (i << s->cluster_bits);
       uint64_t l1_index = off >> (s->cluster_bits + s->l2_bits);
       uint64_t index = (off >> s->cluster_bits) & ((1ull << s->l2_bits) - 1);
-      uint64_t host = alloc->host_offset + (i << s->cluster_bits);
+      uint64_t host = host_base (s, alloc) + (i << s->cluster_bits);
 
       if (l1_index >= s->l1_size || (s->l1[l1_index] & QCOW2_OFFSET_MASK) == 0)
         r = -EIO;
@@ -649,7 +675,7 @@ qcow2_alloc_commit (VmmImage *img, VmmImageAlloc *alloc, int result)
         s->file_size = MAX (s->file_size, host + s->cluster_size);
     }
   if (result < 0)
-    release_run (s, alloc->host_offset, alloc->clusters);
+    release_run (s, host_base (s, alloc), alloc->clusters);
   /* A failure midway leaves the clusters mapped so far (their data is
    * written) and the rest counted but unused: a leak. */
   g_mutex_unlock (&s->lock);

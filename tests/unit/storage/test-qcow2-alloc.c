@@ -90,9 +90,6 @@ test_refusals (void)
   uint8_t byte = 1;
 
   fixture_setup (&f, 4096, 1 << 20);
-  /* Not whole clusters: the synchronous path merges those. */
-  g_assert_cmpint (vmm_image_alloc (f.img, 100, 4096, &a), ==, 0);
-  g_assert_cmpint (vmm_image_alloc (f.img, 0, 6000, &a), ==, 0);
   /* Out of range. */
   g_assert_cmpint (vmm_image_alloc (f.img, (1 << 20) - 4096, 8192, &a), ==, -EINVAL);
   /* Allocated already: that is vmm_image_map's case. */
@@ -249,9 +246,62 @@ test_spans_tables (void)
   fixture_teardown (&f);
 
   fixture_setup (&f, 4096, 65536 + 1024);
-  g_assert_cmpint (vmm_image_alloc (f.img, 65536, 512, &a), ==, 0);
   g_assert_cmpint (vmm_image_alloc (f.img, 65536, 1024, &a), ==, 1);
   write_data (&f, &a, 78);
+  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
+  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
+  storage_test_compare (f.img, f.expect, f.size);
+  storage_test_assert_clean (f.img);
+  fixture_teardown (&f);
+}
+
+/* Clusters written in part: fine where the rest reads as zeros (no
+ * backing file, or past its end), refused over a backing file's data,
+ * which the synchronous path merges in. */
+static void
+test_partial (void)
+{
+  Fixture f = { 0 };
+  VmmImageAlloc a;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  uint8_t pattern[4096];
+
+  fixture_setup (&f, 4096, 1 << 20);
+  g_assert_cmpint (vmm_image_alloc (f.img, 100, 5000, &a), ==, 1);
+  g_assert_cmpuint (a.host_offset % 4096, ==, 100);
+  write_data (&f, &a, 1);
+  /* The second cluster is pending: a write into its other part waits. */
+  g_assert_cmpint (vmm_image_alloc (f.img, 6000, 100, &a), ==, 0);
+  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
+  storage_test_compare (f.img, f.expect, f.size);
+  /* Now it is allocated: vmm_image_map's, not an allocation. */
+  g_assert_cmpint (vmm_image_alloc (f.img, 6000, 100, &a), ==, 0);
+  g_assert_cmpint (vmm_image_alloc (f.img, 3 * 4096 + 512, 512, &a), ==, 1);
+  write_data (&f, &a, 2);
+  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
+  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
+  storage_test_compare (f.img, f.expect, f.size);
+  storage_test_assert_clean (f.img);
+  g_clear_pointer (&f.img, vmm_image_close);
+
+  /* An overlay on a 64 KiB raw base. */
+  base = g_build_filename (f.dir, "base.raw", NULL);
+  memset (pattern, 0xab, sizeof pattern);
+  g_assert_true (vmm_image_create_raw (base, 65536, &error));
+  for (unsigned i = 0; i < 16; i++)
+    storage_test_patch (base, i * 4096, pattern, sizeof pattern);
+  g_assert_true (vmm_image_create_qcow2 (f.path, f.size, 4096, "base.raw", "raw", &error));
+  g_assert_no_error (error);
+  fixture_open (&f, false);
+  memset (f.expect, 0, f.size);
+  memset (f.expect, 0xab, 65536);
+  g_assert_cmpint (vmm_image_alloc (f.img, 8192 + 512, 512, &a), ==, 0);
+  g_assert_cmpint (vmm_image_alloc (f.img, 8192, 8192, &a), ==, 1);
+  write_data (&f, &a, 3);
+  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
+  g_assert_cmpint (vmm_image_alloc (f.img, 65536 + 512, 512, &a), ==, 1);
+  write_data (&f, &a, 4);
   g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
   g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
   storage_test_compare (f.img, f.expect, f.size);
@@ -301,6 +351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/storage/qcow2-alloc/commit-order", test_commit_order);
   g_test_add_func ("/storage/qcow2-alloc/failed-write", test_failed_write);
   g_test_add_func ("/storage/qcow2-alloc/spans-tables", test_spans_tables);
+  g_test_add_func ("/storage/qcow2-alloc/partial", test_partial);
   g_test_add_func ("/storage/qcow2-alloc/pending-at-close", test_pending_at_close);
   return g_test_run ();
 }
