@@ -12,6 +12,10 @@
  * mnemonics, Enter in an entry means Next, Alt+Left/Right go back and
  * forth, and Escape cancels.
  *
+ * A disk image the monitor cannot open (VMDK, VDI, VHDX) is converted to
+ * qcow2 when Create is pressed; the review page then shows the progress
+ * and a Stop button, and closing the wizard stops the conversion too.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -103,6 +107,9 @@ struct _VireoNewMachineDialog
   AdwActionRow       *review_resources;
   AdwActionRow       *review_disk;
   AdwActionRow       *review_firmware;
+  AdwPreferencesGroup *conversion_group;
+  GtkLabel           *conversion_label;
+  GtkProgressBar     *conversion_bar;
 };
 
 G_DEFINE_FINAL_TYPE (VireoNewMachineDialog, vireo_new_machine_dialog, ADW_TYPE_WINDOW)
@@ -771,7 +778,18 @@ enter_review_page (VireoNewMachineDialog *self)
   adw_action_row_set_subtitle (self->review_resources, resources);
 
   if (vireo_new_machine_get_source_kind (model) == VIREO_SOURCE_DISK_IMAGE)
-    disk = g_strdup (_("The disk image above"));
+    {
+      VireoImageFormat format = VIREO_IMAGE_FORMAT_RAW;
+
+      /* Checked on the source page; read again, as Create will. */
+      if (vireo_image_format_detect_file (source, &format, NULL) &&
+          vireo_image_format_needs_conversion (format))
+        /* Translators: %s is a disk image format, e.g. "VMDK" */
+        disk = g_strdup_printf (_("A qcow2 copy of the %s image above, made by Create; the original stays as it is"),
+                                vireo_image_format_get_name (format));
+      else
+        disk = g_strdup (_("The disk image above"));
+    }
   else if (vireo_new_machine_get_create_disk (model))
     {
       g_autofree char *size = g_format_size_full (vireo_new_machine_get_disk_size (model),
@@ -936,13 +954,19 @@ on_created_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   machine = vireo_new_machine_create_finish (VIREO_NEW_MACHINE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Closed while creating: nothing is left to update. */
+  if (self->model == NULL)
     return;
 
   self->creating = FALSE;
   gtk_button_set_label (self->create_button, _("_Create"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.stop", FALSE);
+
+  /* Stopped by the user, who knows; the wizard stays for another try. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
 
   if (machine == NULL)
     {
@@ -972,10 +996,80 @@ create_action (GtkWidget  *widget,
     }
 
   self->creating = TRUE;
+  show_error (self->name_error, NULL);
   gtk_button_set_label (self->create_button, _("Creating…"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.stop", TRUE);
+  /* A new one each time: the last may have been cancelled by Stop. */
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
   vireo_new_machine_create_async (self->model, self->cancellable, on_created_cb, g_object_ref (self));
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  VireoNewMachineDialog *self = VIREO_NEW_MACHINE_DIALOG (widget);
+
+  /* Kills qemu-img; the converter removes what it wrote. */
+  if (self->creating)
+    g_cancellable_cancel (self->cancellable);
+}
+
+/* Conversion progress --------------------------------------------------- */
+
+static void
+on_fraction_changed_cb (VireoNewMachineDialog *self,
+                        GParamSpec            *pspec,
+                        VireoImageConverter   *converter)
+{
+  double fraction = vireo_image_converter_get_fraction (converter);
+  g_autofree char *text = NULL;
+
+  g_assert (VIREO_IS_NEW_MACHINE_DIALOG (self));
+
+  /* Closed while converting: the conversion is being stopped. */
+  if (self->model == NULL)
+    return;
+
+  /* Translators: conversion progress, e.g. "42 %" */
+  text = g_strdup_printf (_("%d %%"), (int) (fraction * 100));
+  gtk_progress_bar_set_fraction (self->conversion_bar, fraction);
+  gtk_progress_bar_set_text (self->conversion_bar, text);
+}
+
+static void
+on_converter_changed_cb (VireoNewMachineDialog *self,
+                         GParamSpec            *pspec,
+                         VireoNewMachine       *model)
+{
+  VireoImageConverter *converter = vireo_new_machine_get_converter (model);
+  g_autofree char *label = NULL;
+
+  g_assert (VIREO_IS_NEW_MACHINE_DIALOG (self));
+
+  if (self->model == NULL)
+    return;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->conversion_group), converter != NULL);
+  if (converter == NULL)
+    {
+      if (self->creating)
+        gtk_button_set_label (self->create_button, _("Creating…"));
+      return;
+    }
+
+  /* Translators: %s is a disk image format, e.g. "VMDK" */
+  label = g_strdup_printf (_("Converting the %s image to qcow2…"),
+                           vireo_image_format_get_name (vireo_image_converter_get_format (converter)));
+  gtk_label_set_text (self->conversion_label, label);
+  gtk_button_set_label (self->create_button, _("Converting…"));
+  g_signal_connect_object (converter, "notify::fraction",
+                           G_CALLBACK (on_fraction_changed_cb), self, G_CONNECT_SWAPPED);
+  on_fraction_changed_cb (self, NULL, converter);
 }
 
 /* Object ------------------------------------------------------------------ */
@@ -1010,6 +1104,9 @@ vireo_new_machine_dialog_constructed (GObject *object)
   g_assert (VIREO_IS_LIBRARY (self->library));
 
   self->model = vireo_new_machine_new (self->library);
+  g_signal_connect_object (self->model, "notify::converter",
+                           G_CALLBACK (on_converter_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.stop", FALSE);
   g_signal_connect_object (self->library, "notify::os-db",
                            G_CALLBACK (on_os_db_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -1173,6 +1270,9 @@ vireo_new_machine_dialog_class_init (VireoNewMachineDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, review_resources);
   gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, review_disk);
   gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, review_firmware);
+  gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, conversion_group);
+  gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, conversion_label);
+  gtk_widget_class_bind_template_child (widget_class, VireoNewMachineDialog, conversion_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_source_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_iso_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_changed_cb);
@@ -1188,6 +1288,7 @@ vireo_new_machine_dialog_class_init (VireoNewMachineDialogClass *klass)
   gtk_widget_class_install_action (widget_class, "wizard.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL, next_action);
   gtk_widget_class_install_action (widget_class, "wizard.create", NULL, create_action);
+  gtk_widget_class_install_action (widget_class, "wizard.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "wizard.choose-file", "s", choose_file_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
