@@ -2,8 +2,17 @@
  *
  * One machine in the library grid: a picture of its screen while it runs
  * (the OS icon until there is one, and when it is stopped), its name, OS
- * and state, and its menu. The picture comes from the console page, the
- * one viewer of the machine's screen (see vireo-console-page.c).
+ * and state, and its menu.
+ *
+ * The picture is live: while the card is on screen (mapped: the library
+ * page is showing, the window is open, the card is scrolled into view)
+ * and its machine runs, the card asks the machine for a new thumbnail
+ * every THUMBNAIL_SECONDS. The machine copies and shrinks the guest's
+ * screen on a worker thread (vireo_machine_update_thumbnail_async()), so
+ * the UI thread only swaps textures; one request at a time, so a slow
+ * host never piles them up. A card that is not shown, or whose machine
+ * is not running, has no timer at all. The console page also hands the
+ * machine pictures while it shows the screen (vireo-console-page.c).
  *
  * The grid recycles cards, so a card follows whichever machine it is
  * given. Its menu items are the card's own actions, enabled from the
@@ -19,12 +28,20 @@
 
 #include "vireo-machine-card.h"
 
+/* How often a running machine's picture is renewed, and the size of the
+ * picture on the card (the template's preview), in logical pixels. */
+#define THUMBNAIL_SECONDS 2
+#define PREVIEW_WIDTH     208
+#define PREVIEW_HEIGHT    156
+
 struct _VireoMachineCard
 {
   GtkWidget       parent_instance;
 
   VireoMachine   *machine;
   GSignalGroup   *machine_signals;
+  guint           refresh_id;
+  GCancellable   *refresh_cancellable;   /* the request in flight, if any */
 
   /* Template widgets */
   GtkStack       *preview_stack;
@@ -154,6 +171,81 @@ update_thumbnail (VireoMachineCard *self)
   gtk_stack_set_visible_child_name (self->preview_stack, paintable != NULL ? "thumbnail" : "icon");
 }
 
+static void
+on_thumbnail_updated_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(VireoMachineCard) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* No picture this time (the screen is off, the guest just stopped):
+   * the card keeps what it shows, and the next tick tries again. */
+  if (!vireo_machine_update_thumbnail_finish (VIREO_MACHINE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("No thumbnail of “%s”: %s", vireo_machine_get_name (VIREO_MACHINE (object)),
+             error->message);
+  /* Done, unless it was cancelled and a newer request replaced it. */
+  if (self->refresh_cancellable == g_task_get_cancellable (G_TASK (result)))
+    g_clear_object (&self->refresh_cancellable);
+}
+
+static void
+refresh_thumbnail (VireoMachineCard *self)
+{
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+
+  g_assert (self->machine != NULL);
+
+  if (self->refresh_cancellable != NULL)
+    return;
+  self->refresh_cancellable = g_cancellable_new ();
+  vireo_machine_update_thumbnail_async (self->machine, PREVIEW_WIDTH * scale, PREVIEW_HEIGHT * scale,
+                                        self->refresh_cancellable, on_thumbnail_updated_cb,
+                                        g_object_ref (self));
+}
+
+static gboolean
+on_refresh_timeout_cb (gpointer user_data)
+{
+  refresh_thumbnail (VIREO_MACHINE_CARD (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_refresh (VireoMachineCard *self)
+{
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
+}
+
+/* Refreshes while the card is seen and the guest draws: running, or on
+ * its way down (the guest's shutdown shows). A paused screen does not
+ * change. */
+static void
+sync_refresh (VireoMachineCard *self)
+{
+  VireoMachineState state;
+
+  if (self->machine == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      stop_refresh (self);
+      return;
+    }
+  state = vireo_machine_get_state (self->machine);
+  if (state != VIREO_MACHINE_STATE_RUNNING && state != VIREO_MACHINE_STATE_STOPPING)
+    {
+      stop_refresh (self);
+      return;
+    }
+  if (self->refresh_id != 0)
+    return;
+  self->refresh_id = g_timeout_add_seconds (THUMBNAIL_SECONDS, on_refresh_timeout_cb, self);
+  /* A card coming into view shows the screen now, not a tick later. */
+  refresh_thumbnail (self);
+}
+
 /* The menu names the machine's UUID in the one item that is the
  * window's action directly (Properties, hidden where the window has no
  * such action, as in a window without dialogs), so it is made per
@@ -209,6 +301,7 @@ on_machine_notify_cb (VireoMachineCard *self,
     {
       update_state (self);
       update_thumbnail (self);
+      sync_refresh (self);
     }
   else if (g_str_equal (pspec->name, "thumbnail"))
     update_thumbnail (self);
@@ -257,15 +350,33 @@ vireo_machine_card_set_machine (VireoMachineCard *self,
   g_return_if_fail (VIREO_IS_MACHINE_CARD (self));
   g_return_if_fail (machine == NULL || VIREO_IS_MACHINE (machine));
 
-  if (!g_set_object (&self->machine, machine))
+  if (self->machine == machine)
     return;
 
+  /* A recycled card stops asking for the machine it showed before. */
+  stop_refresh (self);
+  g_set_object (&self->machine, machine);
   g_signal_group_set_target (self->machine_signals, machine);
   update_labels (self);
   update_state (self);
   update_thumbnail (self);
   update_menu (self);
+  sync_refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MACHINE]);
+}
+
+static void
+vireo_machine_card_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (vireo_machine_card_parent_class)->map (widget);
+  sync_refresh (VIREO_MACHINE_CARD (widget));
+}
+
+static void
+vireo_machine_card_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (vireo_machine_card_parent_class)->unmap (widget);
+  sync_refresh (VIREO_MACHINE_CARD (widget));
 }
 
 static void
@@ -277,6 +388,7 @@ vireo_machine_card_dispose (GObject *object)
   if (self->machine_signals != NULL)
     g_signal_group_set_target (self->machine_signals, NULL);
   g_clear_object (&self->machine_signals);
+  stop_refresh (self);
   g_clear_object (&self->machine);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIREO_TYPE_MACHINE_CARD);
   /* The template's root box has no id, so dispose_template() leaves it. */
@@ -333,6 +445,8 @@ vireo_machine_card_class_init (VireoMachineCardClass *klass)
   object_class->dispose = vireo_machine_card_dispose;
   object_class->get_property = vireo_machine_card_get_property;
   object_class->set_property = vireo_machine_card_set_property;
+  widget_class->map = vireo_machine_card_map;
+  widget_class->unmap = vireo_machine_card_unmap;
 
   properties [PROP_MACHINE] =
     g_param_spec_object ("machine", NULL, NULL, VIREO_TYPE_MACHINE,

@@ -667,6 +667,29 @@ dump_line (GString    *out,
   g_string_append_printf (out, "%s=%s\n", key, flat);
 }
 
+/* A machine's thumbnail for the dump: its size and how many colours it
+ * has (a blank screen has one). */
+static char *
+describe_thumbnail (VireoMachine *machine)
+{
+  GdkPaintable *paintable = vireo_machine_get_thumbnail (machine);
+  g_autoptr(GHashTable) colours = NULL;
+  g_autofree guint32 *pixels = NULL;
+  int width, height;
+
+  if (!GDK_IS_TEXTURE (paintable))
+    return NULL;
+  width = gdk_texture_get_width (GDK_TEXTURE (paintable));
+  height = gdk_texture_get_height (GDK_TEXTURE (paintable));
+  pixels = g_new (guint32, (gsize) width * height);
+  gdk_texture_download (GDK_TEXTURE (paintable), (guchar *) pixels, (gsize) width * 4);
+  colours = g_hash_table_new (NULL, NULL);
+  for (gsize i = 0; i < (gsize) width * height; i++)
+    g_hash_table_add (colours, GUINT_TO_POINTER (pixels[i]));
+  return g_strdup_printf ("%s|%dx%d|%u", vireo_machine_get_uuid (machine), width, height,
+                          g_hash_table_size (colours));
+}
+
 /* Writes what the window shows, one key=value per line, for the ui tests:
  * they check the UI through this rather than through pixels. */
 static void
@@ -699,6 +722,14 @@ test_dump_action (GtkWidget  *widget,
                                   g_enum_get_value (states, vireo_machine_get_state (machine))->value_nick,
                                   vireo_machine_get_name (machine));
           dump_line (out, "card", line);
+          /* Only while the card shows it: a stopped machine's shows its icon. */
+          if (vireo_machine_is_active (machine))
+            {
+              g_autofree char *thumbnail = describe_thumbnail (machine);
+
+              if (thumbnail != NULL)
+                dump_line (out, "thumbnail", thumbnail);
+            }
         }
     }
   if (console_machine != NULL)
