@@ -4,7 +4,8 @@
 appear as cards; a broken profile is set aside as *.broken and reported in
 a banner; Ctrl+F searches; starting a machine the monitor cannot run
 (firmware boot, a file that is not a kernel) shows an error toast and
-leaves it stopped; a card opens its console page and back; Delete asks,
+leaves it stopped; a card opens its console page and back; a machine booting SeaBIOS shows
+a live thumbnail of its screen on its card; Delete asks,
 then removes the profile file and, when asked to, the disk image. Where
 /dev/kvm exists, a machine runs one of the kvm tier's real-mode programs
 (a Linux guest never boots on every host): it pauses, resumes and shuts
@@ -187,6 +188,39 @@ def dialogs_open():
     s.wait_no_window("^Properties$")
     d = s.dump()
     check(len(names(d)) == 3, f"opening and cancelling the dialogs changed the library: {names(d)}")
+
+
+def thumbnails(d, uuid):
+    """The dump's thumbnail of UUID as (width, height, colours), or None."""
+    for t in d.get("thumbnail", []):
+        u, size, colours = t.split("|")
+        if u == uuid:
+            w, h = size.split("x")
+            return int(w), int(h), int(colours)
+    return None
+
+
+def live_thumbnail():
+    """Debian Server has no kernel and no disk: it boots SeaBIOS, whose
+    VGA BIOS prints on the bochs framebuffer. While the library shows,
+    its card's thumbnail comes to show that screen (more than one colour,
+    at most the card's picture size); forced off, the card shows its icon
+    again (no thumbnail in the dump)."""
+    s.window_action("win.machine-start", gvariant_string(DEBIAN))
+    wait_state(DEBIAN, "running")
+    # However slowly this host's KVM runs the firmware.
+    d = s.wait_dump(lambda d: (thumbnails(d, DEBIAN) or (0, 0, 0))[2] > 1,
+                    "a thumbnail with SeaBIOS's screen on Debian Server's card", timeout=240)
+    w, h, colours = thumbnails(d, DEBIAN)
+    print(f"# thumbnail {w}x{h}, {colours} colours", flush=True)
+    check(0 < w <= 416 and 0 < h <= 312, f"the thumbnail is {w}x{h}, not card-sized")
+    time.sleep(1)
+    s.screenshot("library-thumbnail")
+    s.window_action("win.machine-force-off", gvariant_string(DEBIAN))
+    s.wait_dump(lambda d: "dialog" in d, "the force-off confirmation")
+    s.window_action("win.test-respond", "('force-off', false)")
+    d = wait_state(DEBIAN, "stopped")
+    check(thumbnails(d, DEBIAN) is None, f"a stopped machine still shows a thumbnail: {d}")
 
 
 def delete_machine():
@@ -372,6 +406,10 @@ try:
                  toast_after_start(BUILD, ["Build Box", "could not start"]))
         tap.step("a machine opens its console page and goes back", console_page)
         tap.step("the New Machine wizard (Ctrl+N) and Properties open from the window", dialogs_open)
+        if os.path.exists("/dev/kvm") and os.path.exists("/usr/share/seabios/bios-256k.bin"):
+            tap.step("a running machine's card shows a live thumbnail of its screen", live_thumbnail)
+        else:
+            print("# no /dev/kvm or no SeaBIOS: the live thumbnail is left out", flush=True)
         tap.step("Delete asks, then removes the profile (and the disk when asked)", delete_machine)
         if os.path.exists("/dev/kvm"):
             if tap.step("a machine runs, pauses, resumes and shuts down", run_machine):
