@@ -281,6 +281,68 @@ def vmdk_machine():
     state["machines"][uuid] = name
 
 
+def wait_for(cond, what, timeout=60):
+    end = time.monotonic() + timeout
+    while not cond():
+        check(time.monotonic() < end, f"waited in vain for {what}")
+        time.sleep(0.3)
+
+
+def stop_conversion():
+    """Stop, then closing the wizard, while a conversion runs: qemu-img is
+    killed, its unfinished copy removed, and no machine appears. The app
+    is restarted with a stand-in qemu-img first, one that reports some
+    progress and then waits to be killed, so that the conversion is
+    still running whenever the test gets to it."""
+    fake = os.path.join(s.tmp, "slow-qemu-img")
+    os.makedirs(fake)
+    with open(os.path.join(fake, "qemu-img"), "w") as f:
+        f.write("#!/bin/sh\nprintf '    (0.00/100%%)\\r    (37.50/100%%)\\r'\nexec sleep 600\n")
+    os.chmod(os.path.join(fake, "qemu-img"), 0o755)
+    s.action("quit")
+    check(s.wait_exit(state["proc"]) == 0, "the app did not quit")
+    s.env["PATH"] = fake + ":" + s.env["PATH"]
+    start()
+
+    images = os.path.join(s.env["XDG_DATA_HOME"], "vireo", "images")
+
+    def parts():
+        return [f for f in os.listdir(images) if f.endswith(".part")] if os.path.isdir(images) else []
+
+    w = open_wizard()
+    s.key(w, "alt+d")
+    type_text(w, state["vmdk"])
+    s.key(w, "Return")
+    time.sleep(1)
+    type_text(w, "debian 10")
+    time.sleep(1)
+    s.key(w, "Return")
+    time.sleep(1)
+    s.key(w, "alt+Right")
+    time.sleep(1)
+    s.key(w, "ctrl+a")
+    type_text(w, "Never Made")
+    s.key(w, "Return")
+    wait_for(parts, "the conversion to start")
+    time.sleep(1)
+    s.screenshot("wizard-5-converting")
+    # Stop (Alt+S): the wizard stays, with Create to try again.
+    s.key(w, "alt+s")
+    wait_for(lambda: not parts(), "Stop to remove the unfinished copy")
+    check(s.windows("^New Machine$"), "Stop closed the wizard")
+    # Create again (Alt+C), then close the wizard (Escape) instead.
+    s.key(w, "alt+c")
+    wait_for(parts, "the conversion to start again")
+    s.key(w, "Escape")
+    s.wait_no_window("^New Machine$")
+    wait_for(lambda: not parts(), "closing the wizard to remove the unfinished copy")
+    time.sleep(2)
+    listed = machines()
+    check(listed == state["machines"], f"a stopped conversion added a machine: {listed}")
+    left = [f for f in os.listdir(images) if f.startswith("Old VM") and f != "Old VM.qcow2"]
+    check(not left, f"a stopped conversion left images: {left}")
+
+
 def in_library():
     listed = machines()
     check(listed == state["machines"], f"the library has {listed}, expected {state['machines']}")
@@ -363,6 +425,8 @@ try:
         tap.step("the app restarted loads them back identical", restart_identical)
         tap.step("renaming through Properties is saved", rename)
         tap.step("cancelling Properties changes nothing", properties_iso)
+        if "vmdk" in state:
+            tap.step("Stop and closing the wizard end a conversion, leaving nothing", stop_conversion)
     tap.step("the app quits cleanly", quit_clean)
 finally:
     s.close()

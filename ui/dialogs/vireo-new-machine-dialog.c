@@ -65,6 +65,7 @@ struct _VireoNewMachineDialog
   guint               name_edited : 1;
   guint               next_after_detect : 1;
   guint               creating : 1;
+  guint               closed : 1;
 
   /* Template widgets */
   AdwWindowTitle     *window_title;
@@ -954,14 +955,15 @@ on_created_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   machine = vireo_new_machine_create_finish (VIREO_NEW_MACHINE (object), result, &error);
-  /* Closed while creating: nothing is left to update. */
-  if (self->model == NULL)
+  /* Closed while creating: nothing is left to show, nothing to start. */
+  if (self->closed || self->model == NULL)
     return;
 
   self->creating = FALSE;
   gtk_button_set_label (self->create_button, _("_Create"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), TRUE);
+  gtk_editable_set_editable (GTK_EDITABLE (self->name_entry), TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.stop", FALSE);
 
   /* Stopped by the user, who knows; the wizard stays for another try. */
@@ -1000,6 +1002,9 @@ create_action (GtkWidget  *widget,
   gtk_button_set_label (self->create_button, _("Creating…"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->back_button), FALSE);
+  /* The name was checked; the profile is built with it after converting.
+   * Read-only rather than insensitive: it has the focus, and keeps it. */
+  gtk_editable_set_editable (GTK_EDITABLE (self->name_entry), FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.stop", TRUE);
   /* A new one each time: the last may have been cancelled by Stop. */
   g_clear_object (&self->cancellable);
@@ -1119,6 +1124,20 @@ vireo_new_machine_dialog_constructed (GObject *object)
   set_page (self, PAGE_SOURCE);
 }
 
+/* GTK disposes a destroyed window only once Create lets go of it, so
+ * closing stops Create here: qemu-img is killed and its copy removed,
+ * and no machine appears after the wizard is gone. */
+static gboolean
+vireo_new_machine_dialog_close_request (GtkWindow *window)
+{
+  VireoNewMachineDialog *self = VIREO_NEW_MACHINE_DIALOG (window);
+
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+
+  return GTK_WINDOW_CLASS (vireo_new_machine_dialog_parent_class)->close_request (window);
+}
+
 static void
 vireo_new_machine_dialog_dispose (GObject *object)
 {
@@ -1203,12 +1222,14 @@ vireo_new_machine_dialog_class_init (VireoNewMachineDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = vireo_new_machine_dialog_constructed;
   object_class->dispose = vireo_new_machine_dialog_dispose;
   object_class->finalize = vireo_new_machine_dialog_finalize;
   object_class->get_property = vireo_new_machine_dialog_get_property;
   object_class->set_property = vireo_new_machine_dialog_set_property;
+  window_class->close_request = vireo_new_machine_dialog_close_request;
 
   properties [PROP_LIBRARY] =
     g_param_spec_object ("library", NULL, NULL, VIREO_TYPE_LIBRARY,
