@@ -5,18 +5,29 @@
  *
  *   spice-probe --unix PATH [--request-size WxH] [--wait-size WxH]
  *               [--ink-rows MIN[,MAX]] [--keys SC,SC...]
- *               [--tablet X,Y[,BUTTONS]] [--out FILE.ppm] [--timeout SECONDS]
+ *               [--tablet X,Y[,BUTTONS]] [--wait-leds MASK]
+ *               [--bench N,INTERVAL_MS] [--out FILE.ppm] [--timeout SECONDS]
  *
  * Prints "primary W H", "colours N" (distinct colours in the frame) and
  * "ink-rows N": the rows with a pixel that differs from the background
  * (the top-left pixel's colour), so a test can tell text from an empty
  * screen. --ink-rows waits, as updates arrive, until that number is
- * within MIN..MAX (no upper bound if MAX is left out). With --keys or --tablet it
- * then waits for the inputs channel and client mouse mode, presses and
- * releases each PC scancode (set 1, 0xe0xx for the extended keys) in
- * turn, moves the tablet to (X, Y) in the primary's coordinates with
- * that button mask, flushes the channel and prints "sent". Exit status 0
- * on success, 1 on a timeout, 2 for bad arguments.
+ * within MIN..MAX (no upper bound if MAX is left out).
+ *
+ * With --keys, --tablet, --wait-leds or --bench it then waits for the
+ * inputs channel (and client mouse mode for --tablet and --bench).
+ * --wait-leds waits until the keyboard LEDs the server reports (SPICE's
+ * modifier bits: 1 Scroll, 2 Num, 4 Caps Lock) are MASK and prints
+ * "leds MASK". Then it presses and releases each PC scancode (set 1,
+ * 0xe0xx for the extended keys) in turn, moves the tablet to (X, Y) in
+ * the primary's coordinates with that button mask, and for --bench (the
+ * input latency benchmark, bench/input.py) sends N events INTERVAL_MS
+ * apart, tablet moves and KEY_A presses and releases in turn, each move
+ * to a position no other move uses, printing "bench I tablet X Y NS" or
+ * "bench I key SCANCODE DOWN NS" per event, NS being CLOCK_MONOTONIC just
+ * before the event was handed to the client library. Finally it flushes
+ * the channel and prints "sent". Exit status 0 on success, 1 on a
+ * timeout, 2 for bad arguments.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,11 +35,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 typedef struct {
   TestClient *c;
   int width, height;        /* 0: any */
   int ink_min, ink_max;     /* ink_max < 0: no upper bound */
+  int leds;                 /* --wait-leds; -1: not asked */
+  gboolean pointer;         /* tablet moves to send */
 } Want;
 
 static gboolean
@@ -100,12 +114,25 @@ ink_in_range (Want *w)
 }
 
 static gboolean
+leds_match (Want *w)
+{
+  int leds = -1;
+
+  g_object_get (w->c->inputs, "key-modifiers", &leds, NULL);
+  return leds == w->leds;
+}
+
+/* Keys and LEDs need the inputs channel; tablet positions also client
+ * mouse mode. */
+static gboolean
 inputs_ready (Want *w)
 {
   int mode = 0;
 
   if (w->c->main == NULL || w->c->inputs == NULL || !w->c->inputs_open)
     return FALSE;
+  if (!w->pointer)
+    return TRUE;
   g_object_get (w->c->main, "mouse-mode", &mode, NULL);
   return mode == SPICE_MOUSE_MODE_CLIENT;
 }
@@ -171,13 +198,99 @@ parse_size (const char *s, int *w, int *h)
   return s == NULL || (sscanf (s, "%dx%d", w, h) == 2 && *w > 0 && *h > 0 && *w <= 16384 && *h <= 16384);
 }
 
+static gboolean
+parse_bench (const char *s, int *count, int *interval_ms)
+{
+  if (s == NULL)
+    return TRUE;
+  return sscanf (s, "%d,%d", count, interval_ms) == 2 && *count > 0 && *count <= 10000
+         && *interval_ms >= 1 && *interval_ms <= 10000;
+}
+
+static gboolean
+parse_leds (const char *s, int *mask)
+{
+  char *end = NULL;
+  guint64 v;
+
+  if (s == NULL)
+    return TRUE;
+  v = g_ascii_strtoull (s, &end, 0);
+  if (end == s || *end != '\0' || v > 7)
+    return FALSE;
+  *mask = (int) v;
+  return TRUE;
+}
+
+static gint64
+monotonic_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
+}
+
+/* Lets the client library write what is queued without sleeping. */
+static void
+pump (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Even events move the tablet along a diagonal, 3 pixels right and 2 down
+ * each time (wrapping inside the screen), so every move lands on a
+ * position of its own and the guest's report says which move it was; odd
+ * events press and release KEY_A in turn. */
+static void
+send_bench (SpiceInputsChannel *inputs, int width, int height, int count, int interval_ms)
+{
+  gint64 next = monotonic_ns ();
+  const guint key_a = 0x1e;
+
+  for (int i = 0; i < count; i++)
+    {
+      gint64 t;
+
+      while (monotonic_ns () < next)
+        {
+          pump ();
+          g_usleep (200);
+        }
+      t = monotonic_ns ();
+      if (i % 2 == 0)
+        {
+          int j = i / 2;
+          int x = 8 + (3 * j) % MAX (width - 16, 1);
+          int y = 8 + (2 * j) % MAX (height - 16, 1);
+
+          spice_inputs_channel_position (inputs, x, y, 0, 0);
+          printf ("bench %d tablet %d %d %" G_GINT64_FORMAT "\n", i, x, y, t);
+        }
+      else
+        {
+          gboolean down = (i / 2) % 2 == 0;
+
+          if (down)
+            spice_inputs_channel_key_press (inputs, key_a);
+          else
+            spice_inputs_channel_key_release (inputs, key_a);
+          printf ("bench %d key 0x%x %d %" G_GINT64_FORMAT "\n", i, key_a, down, t);
+        }
+      pump ();
+      next = t + (gint64) interval_ms * 1000000;
+    }
+  fflush (stdout);
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *path = NULL, *request = NULL, *wait_size = NULL, *out = NULL;
-  g_autofree char *keys_arg = NULL, *tablet = NULL, *ink = NULL;
+  g_autofree char *keys_arg = NULL, *tablet = NULL, *ink = NULL, *bench = NULL, *leds = NULL;
   g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
-  int timeout = 60, rw = 0, rh = 0, tx = 0, ty = 0, tbuttons = 0;
+  int timeout = 60, rw = 0, rh = 0, tx = 0, ty = 0, tbuttons = 0, bcount = 0, binterval = 0;
   GOptionEntry entries[] = {
     { "unix", 0, 0, G_OPTION_ARG_FILENAME, &path, "The server's unix socket", "PATH" },
     { "request-size", 0, 0, G_OPTION_ARG_STRING, &request, "Ask the guest for this size", "WxH" },
@@ -185,6 +298,8 @@ main (int argc, char **argv)
     { "ink-rows", 0, 0, G_OPTION_ARG_STRING, &ink, "Wait until this many rows are not background", "MIN[,MAX]" },
     { "keys", 0, 0, G_OPTION_ARG_STRING, &keys_arg, "Press and release these PC scancodes", "SC,SC..." },
     { "tablet", 0, 0, G_OPTION_ARG_STRING, &tablet, "Move the tablet here (client mouse mode)", "X,Y[,BUTTONS]" },
+    { "wait-leds", 0, 0, G_OPTION_ARG_STRING, &leds, "Wait for these keyboard LEDs (1 Scroll, 2 Num, 4 Caps)", "MASK" },
+    { "bench", 0, 0, G_OPTION_ARG_STRING, &bench, "Send N timed events, tablet and keys in turn", "N,INTERVAL_MS" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Save the frame as a PPM", "FILE" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after this many seconds", "S" },
     { NULL }
@@ -193,16 +308,18 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) colours = g_hash_table_new (NULL, NULL);
   SpiceDisplayPrimary primary;
-  Want want = { .ink_max = -1 };
+  Want want = { .ink_max = -1, .leds = -1 };
+  gboolean agent = FALSE;
   gint64 end;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || path == NULL ||
       !parse_size (request, &rw, &rh) || !parse_size (wait_size, &want.width, &want.height) ||
-      !parse_ink (ink, &want.ink_min, &want.ink_max) || !parse_keys (keys_arg, keys) || !parse_tablet (tablet, &tx, &ty, &tbuttons) || timeout <= 0)
+      !parse_ink (ink, &want.ink_min, &want.ink_max) || !parse_keys (keys_arg, keys) || !parse_tablet (tablet, &tx, &ty, &tbuttons)
+      || !parse_bench (bench, &bcount, &binterval) || !parse_leds (leds, &want.leds) || timeout <= 0)
     {
       g_printerr ("usage: spice-probe --unix PATH [--request-size WxH] [--wait-size WxH] "
-                  "[--ink-rows MIN[,MAX]] [--keys SC,SC...] [--tablet X,Y[,BUTTONS]] [--out FILE] [--timeout S]\n");
+                  "[--ink-rows MIN[,MAX]] [--keys SC,SC...] [--tablet X,Y[,BUTTONS]] [--wait-leds MASK] [--bench N,INTERVAL_MS] [--out FILE] [--timeout S]\n");
       return 2;
     }
   end = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
@@ -268,17 +385,31 @@ main (int argc, char **argv)
           return 1;
         }
     }
-  if (keys->len > 0 || tablet != NULL)
+  if (keys->len > 0 || tablet != NULL || bench != NULL || leds != NULL)
     {
       SpiceInputsChannel *inputs;
       gboolean flushed = FALSE;
 
+      want.pointer = tablet != NULL || bench != NULL;
       if (!wait_for (inputs_ready, &want, end))
         {
-          g_printerr ("spice-probe: no inputs channel in client mouse mode within %d s\n", timeout);
+          g_printerr ("spice-probe: no inputs channel%s within %d s\n",
+                      want.pointer ? " in client mouse mode" : "", timeout);
           return 1;
         }
       inputs = test_client_inputs (want.c);
+      if (leds != NULL)
+        {
+          if (!wait_for (leds_match, &want, end))
+            {
+              int now = -1;
+
+              g_object_get (inputs, "key-modifiers", &now, NULL);
+              g_printerr ("spice-probe: keyboard LEDs %d after %d s, wanted %d\n", now, timeout, want.leds);
+              return 1;
+            }
+          printf ("leds %d\n", want.leds);
+        }
       for (guint i = 0; i < keys->len; i++)
         {
           spice_inputs_channel_key_press (inputs, g_array_index (keys, guint, i));
@@ -286,6 +417,8 @@ main (int argc, char **argv)
         }
       if (tablet != NULL)
         spice_inputs_channel_position (inputs, tx, ty, 0, tbuttons);
+      if (bench != NULL)
+        send_bench (inputs, primary.width, primary.height, bcount, binterval);
       /* Everything queued reaches the server before the client hangs up. */
       spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
       while (!flushed)
@@ -300,6 +433,22 @@ main (int argc, char **argv)
         }
       printf ("sent\n");
     }
-  test_client_free (want.c);
+  if (want.c->main != NULL)
+    g_object_get (want.c->main, "agent-connected", &agent, NULL);
+  /* test_client_free waits for the agent's answer to the client's
+   * capabilities, which QEMU without a guest agent never sends: there the
+   * session is closed here, as cleanly, channel by channel. */
+  if (agent)
+    test_client_free (want.c);
+  else
+    {
+      spice_session_disconnect (want.c->session);
+      end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      while (want.c->n_channels > 0 && g_get_monotonic_time () < end)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (2000);
+        }
+    }
   return 0;
 }
