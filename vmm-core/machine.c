@@ -479,15 +479,26 @@ power_on_pci (VmmMachine *m, GError **error)
   return TRUE;
 }
 
+/* Guest RAM starts on a huge-page boundary. KVM maps a guest-physical
+ * range with a huge page only where the host address has the same offset
+ * within the huge page as the guest address; mmap() only promises 4 KiB
+ * alignment, and with RAM at an odd address every page the guest touches
+ * first costs a nested page fault of its own (about 30,000 exits more
+ * than QEMU, which aligns its RAM, on the way to the lab guest's /init). */
+#define RAM_ALIGN (2ULL << 20)
+
 static gboolean
 alloc_ram (VmmMachine *m, GError **error)
 {
-  void *p;
+  uintptr_t page = (uintptr_t) sysconf (_SC_PAGESIZE);
+  uint8_t *p, *aligned, *end;
+  size_t head, tail;
 
   m->ram_size = m->memory;
   m->lowmem_size = vmm_e820_lowmem_end (m->memory);
-  /* Reserve only: the guest touches what it uses. */
-  p = mmap (NULL, m->ram_size, PROT_READ | PROT_WRITE,
+  /* Reserve only: the guest touches what it uses. One huge page more
+   * than needed, to cut an aligned range out of. */
+  p = mmap (NULL, m->ram_size + RAM_ALIGN, PROT_READ | PROT_WRITE,
             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     {
@@ -496,7 +507,16 @@ alloc_ram (VmmMachine *m, GError **error)
                    m->ram_size >> 20, g_strerror (errno));
       return FALSE;
     }
-  m->ram = p;
+  aligned = (uint8_t *) (((uintptr_t) p + RAM_ALIGN - 1) & ~(uintptr_t) (RAM_ALIGN - 1));
+  head = (size_t) (aligned - p);
+  /* Page-rounded: munmap() takes whole pages. */
+  end = (uint8_t *) (((uintptr_t) aligned + m->ram_size + page - 1) & ~(uintptr_t) (page - 1));
+  tail = (size_t) (p + m->ram_size + RAM_ALIGN - end);
+  if (head > 0)
+    munmap (p, head);
+  if (tail > 0)
+    munmap (end, tail);
+  m->ram = aligned;
   /* Idle guests share identical pages with KSM, and big guests want huge
    * pages for fewer TLB misses; both are hints that may be refused. */
   madvise (m->ram, m->ram_size, MADV_MERGEABLE);
