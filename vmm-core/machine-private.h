@@ -16,7 +16,7 @@
 #include "devices/serial.h"
 #include "platform.h"
 #include "display/display.h"
-#include "display/spice.h"
+#include "display/spice-module.h"
 #include "usb/usb-hid.h"
 #include "usb/usb-input.h"
 #include "x86/bzimage.h"
@@ -116,6 +116,7 @@ struct _VmmMachine {
   VmmPciBus *pci;
   VmmFirmwareBoot *firmware;    /* firmware boot only */
   VmmDisplay *display;       /* NULL without a screen */
+  const VmmSpiceModule *spice_module;  /* loaded with the first display */
   VmmSpice *spice;
   VmmUsbHid *usb_keyboard, *usb_tablet;
   VmmUsbInput *usb_input;

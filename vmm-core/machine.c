@@ -273,7 +273,11 @@ add_display (VmmMachine *m, GError **error)
       return FALSE;
     }
   m->usb_input = vmm_usb_input_new (m->display, m->usb_keyboard, m->usb_tablet, &ps2_input, m);
-  m->spice = vmm_spice_new (m->display, &local);
+  /* The SPICE server is a module (display/spice-module.h): only machines
+   * with a screen pay for its libraries. */
+  m->spice_module = vmm_spice_module_load (&local);
+  if (m->spice_module != NULL)
+    m->spice = m->spice_module->server_new (m->display, &local);
   if (m->spice == NULL)
     {
       g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "The display server: %s", local->message);
@@ -282,8 +286,8 @@ add_display (VmmMachine *m, GError **error)
   if (m->spice_listen != NULL)
     {
       VmmSpiceAddress addr = { 0 };
-      gboolean ok = vmm_spice_parse_address (m->spice_listen, &addr, &local)
-                    && vmm_spice_listen (m->spice, &addr, &local);
+      gboolean ok = m->spice_module->parse_address (m->spice_listen, &addr, &local)
+                    && m->spice_module->listen (m->spice, &addr, &local);
       g_free (addr.path);
       if (!ok)
         {
@@ -1091,7 +1095,7 @@ vmm_machine_open_display_fd (VmmMachine *m, GError **error)
       g_set_error_literal (error, VMM_ERROR, VMM_ERROR_DISPLAY, "This machine has no display");
       return -1;
     }
-  fd = vmm_spice_open_client_fd (m->spice, &local);
+  fd = m->spice_module->open_client_fd (m->spice, &local);
   if (fd < 0)
     g_set_error (error, VMM_ERROR, VMM_ERROR_DISPLAY, "Cannot connect to the display: %s",
                  local->message);
@@ -1135,7 +1139,8 @@ vmm_machine_free (VmmMachine *m)
   vmm_pci_bus_free (m->pci);
   g_clear_pointer (&m->usb_keyboard, vmm_usb_hid_free);
   g_clear_pointer (&m->usb_tablet, vmm_usb_hid_free);
-  vmm_spice_free (m->spice);
+  if (m->spice != NULL)
+    m->spice_module->server_free (m->spice);
   vmm_display_free (m->display);
   vmm_vm_destroy (m);
   vmm_vm_platform_clear (m);
