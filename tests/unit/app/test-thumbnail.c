@@ -124,6 +124,26 @@ test_thin_lines (void)
   g_assert_cmpuint (lit, ==, w * h);
 }
 
+/* With -m perf only: how long one card's picture of a 1920x1080 screen
+ * takes to make (the README quotes it). Nothing is asserted on time. */
+static void
+test_perf (void)
+{
+  const guint width = 1920, height = 1080, rounds = 50;
+  g_autofree guint8 *src = g_malloc_n ((gsize) width * height, 4);
+  guint w, h;
+  gint64 start;
+
+  for (gsize i = 0; i < (gsize) width * height * 4; i++)
+    src[i] = (guint8) (i * 7);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < rounds; i++)
+    g_free (vireo_thumbnail_scale (src, width, height, 416, 312, &w, &h));
+  g_test_maximized_result ((double) rounds * G_USEC_PER_SEC / (g_get_monotonic_time () - start),
+                           "1920x1080 -> %ux%u: %.2f ms a thumbnail", w, h,
+                           (g_get_monotonic_time () - start) / 1000.0 / rounds);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -132,5 +152,7 @@ main (int   argc,
   g_test_add_func ("/thumbnail/sizes", test_sizes);
   g_test_add_func ("/thumbnail/average", test_average);
   g_test_add_func ("/thumbnail/thin-lines", test_thin_lines);
+  if (g_test_perf ())
+    g_test_add_func ("/thumbnail/perf", test_perf);
   return g_test_run ();
 }
