@@ -582,7 +582,11 @@ vireo_console_page_dispose (GObject *object)
   g_clear_handle_id (&self->thumbnail_timeout, g_source_remove);
   g_clear_error (&self->display_error);
   if (self->display != NULL)
-    vireo_display_disconnect (self->display);
+    {
+      /* Its "connected" going away must not update a page being torn down. */
+      g_signal_handlers_disconnect_by_func (self->display, update, self);
+      vireo_display_disconnect (self->display);
+    }
   g_clear_object (&self->machine);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIREO_TYPE_CONSOLE_PAGE);
   /* The template's root box is not bound, so dispose_template() leaves it. */
@@ -695,6 +699,10 @@ vireo_console_page_init (VireoConsolePage *self)
 
   g_signal_connect_object (self->display, "frame-updated",
                            G_CALLBACK (on_frame_updated_cb), self, G_CONNECT_SWAPPED);
+  /* The display counts as connected once its display channel has linked,
+   * some time after vireo_display_connect(). */
+  g_signal_connect_object (self->display, "notify::connected",
+                           G_CALLBACK (update), self, G_CONNECT_SWAPPED);
 
   self->machine_signals = g_signal_group_new (VIREO_TYPE_MACHINE);
   g_signal_group_connect_object (self->machine_signals, "notify::name",

@@ -16,13 +16,17 @@
  * is released when the display loses the keyboard, so no key is left stuck
  * in the guest.
  *
- * Drawing copies each invalidated rectangle of the client's canvas into a
- * buffer of ours (alpha forced opaque, since the canvas leaves the filler
- * byte undefined). With GL, only the rectangle that changed since the last
- * frame is uploaded into one texture (glTexSubImage2D through libepoxy, in
- * a context GTK shares with its renderer) and handed to GTK as a
- * GdkGLTexture; without GL, a GdkMemoryTexture of the whole buffer is made
- * once per frame drawn.
+ * Drawing reads the client's canvas (the SPICE primary surface, which
+ * spice-client-glib updates on this thread) when GTK draws, not when the
+ * server's updates arrive: a burst of updates costs one upload. With GL,
+ * only the bounding box of what changed since the last frame is uploaded,
+ * straight from the canvas, into one texture (glTexSubImage2D through
+ * libepoxy, in a context GTK shares with its renderer) and handed to GTK as
+ * a GdkGLTexture. The texture has no alpha channel, so the canvas's
+ * undefined filler byte never needs a pass of its own. Without GL, one copy
+ * of the canvas with alpha forced opaque becomes a GdkMemoryTexture per
+ * frame drawn. Either way the last frame stays shown while the guest
+ * switches modes.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,6 +35,9 @@
 #include <epoxy/gl.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#ifdef __GLIBC__
+# include <malloc.h>
+#endif
 #include <string.h>
 #include <spice-client.h>
 
@@ -58,11 +65,12 @@ struct _VireoDisplay
   SpiceChannel           *display_channel;
   SpiceInputsChannel     *inputs;
   SpiceChannel           *cursor_channel;
+  /* The display channel has finished its link: "connected". */
+  gboolean                display_linked;
 
-  /* The guest's screen, BGRA premultiplied (opaque). */
+  /* The size of the guest's screen (the primary surface). */
   int                     width;
   int                     height;
-  guint8                 *pixels;
   GdkTexture             *texture;
   gboolean                texture_stale;
   /* What changed since the last upload, as a bounding box. */
@@ -72,8 +80,20 @@ struct _VireoDisplay
   guint                   gl_texture;
   int                     gl_width;
   int                     gl_height;
+  /* GL_NEAREST when the frame is shown 1:1 in device pixels. */
+  int                     gl_filter;
+  gboolean                one_to_one;
   /* Where the frame was drawn, in widget coordinates. */
   graphene_rect_t         area;
+
+  /* The guest's pointer image (R G B A), shown at the frame's scale. */
+  GBytes                 *cursor_pixels;
+  int                     cursor_width;
+  int                     cursor_height;
+  int                     cursor_hot_x;
+  int                     cursor_hot_y;
+  gboolean                cursor_shown;
+  double                  cursor_scale;
 
   guint32                 pressed[N_SCANCODES / 32];
   guint                   buttons;
@@ -107,6 +127,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static void compute_area (VireoDisplay *self,
+                          int           width,
+                          int           height);
 
 /* ---- keyboard ---- */
 
@@ -437,29 +461,124 @@ on_scroll_cb (GtkEventControllerScroll *controller,
   return TRUE;
 }
 
+/* ---- links ---- */
+
+/* Where a channel is in its link with the server, kept on the channel:
+ * a session must not be torn down while one of its channels is half-way
+ * through its link. spice-client-glib then warns about an incomplete link
+ * header; and spice-server, which sets up its display and cursor channels
+ * on its worker thread after the link reply has gone out, warns about a
+ * client that went away while a channel was connecting. So a display or
+ * cursor channel counts as linked once its first message arrived (the
+ * primary surface; the pointer's shape or its absence), which the server
+ * sends when that set-up is done. */
+typedef enum {
+  LINK_NONE,                /* no socket yet */
+  LINK_LINKING,             /* socket handed over, link not finished */
+  LINK_DONE,                /* linked, failed or closed */
+} LinkState;
+
+/* The channel kinds whose link ends with their first message. */
+static gboolean
+links_on_first_message (SpiceChannel *channel)
+{
+  return SPICE_IS_DISPLAY_CHANNEL (channel) || SPICE_IS_CURSOR_CHANNEL (channel);
+}
+
+static GQuark
+link_state_quark (void)
+{
+  return g_quark_from_static_string ("vireo-display-link-state");
+}
+
+static LinkState
+get_link_state (SpiceChannel *channel)
+{
+  return GPOINTER_TO_INT (g_object_get_qdata (G_OBJECT (channel), link_state_quark ()));
+}
+
+static void
+set_link_state (SpiceChannel *channel,
+                LinkState     state)
+{
+  g_object_set_qdata (G_OBJECT (channel), link_state_quark (), GINT_TO_POINTER (state));
+}
+
 /* ---- the guest's pointer image ---- */
+
+/* Guest pixels per logical pixel of the widget, as the frame is shown. */
+static double
+frame_scale (VireoDisplay *self)
+{
+  if (self->width <= 0 || self->area.size.width <= 0)
+    return 1.0;
+  return self->area.size.width / self->width;
+}
+
+/* The pointer must be as large, relative to the guest's screen, as the
+ * guest drew it: a guest shown at half size gets a pointer of half size,
+ * and a guest shown 1:1 on a HiDPI screen (half a logical pixel per guest
+ * pixel at scale 2) one of its own size in device pixels. GDK takes a
+ * cursor texture's size in logical pixels, so the image is scaled here. */
+static void
+update_cursor (VireoDisplay *self,
+               gboolean      force)
+{
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GdkPixbuf) scaled = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autoptr (GdkCursor) cursor = NULL;
+  double scale = frame_scale (self);
+  int w, h;
+
+  if (!self->cursor_shown || self->cursor_pixels == NULL)
+    return;
+  if (!force && fabs (scale - self->cursor_scale) < 0.01)
+    return;
+  self->cursor_scale = scale;
+  w = MAX (1, (int) round (self->cursor_width * scale));
+  h = MAX (1, (int) round (self->cursor_height * scale));
+  pixbuf = gdk_pixbuf_new_from_bytes (self->cursor_pixels, GDK_COLORSPACE_RGB, TRUE, 8,
+                                      self->cursor_width, self->cursor_height,
+                                      self->cursor_width * 4);
+  if (w == self->cursor_width && h == self->cursor_height)
+    scaled = g_object_ref (pixbuf);
+  else
+    scaled = gdk_pixbuf_scale_simple (pixbuf, w, h, GDK_INTERP_BILINEAR);
+  if (scaled == NULL)
+    return;
+  texture = gdk_texture_new_for_pixbuf (scaled);
+  cursor = gdk_cursor_new_from_texture (texture,
+                                        CLAMP ((int) floor (self->cursor_hot_x * scale), 0, w - 1),
+                                        CLAMP ((int) floor (self->cursor_hot_y * scale), 0, h - 1),
+                                        NULL);
+  gtk_widget_set_cursor (GTK_WIDGET (self), cursor);
+}
 
 static void
 on_cursor_notify_cb (GObject      *channel,
                      GParamSpec   *pspec,
                      VireoDisplay *self)
 {
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GdkCursor) cursor = NULL;
   SpiceCursorShape *shape = NULL;
 
+  set_link_state (SPICE_CHANNEL (channel), LINK_DONE);
   g_object_get (channel, "cursor", &shape, NULL);
   if (shape == NULL)
     return;
-  if (shape->type == SPICE_CURSOR_TYPE_ALPHA && shape->width > 0 && shape->height > 0)
+  /* Pointer images are small; a remote server's absurd one is ignored. */
+  if (shape->type == SPICE_CURSOR_TYPE_ALPHA && shape->width > 0 && shape->height > 0 &&
+      shape->width <= 512 && shape->height <= 512 && shape->data != NULL)
     {
       /* spice-client-glib hands the image over as R G B A bytes. */
-      bytes = g_bytes_new (shape->data, (gsize) shape->width * shape->height * 4);
-      texture = gdk_memory_texture_new (shape->width, shape->height, GDK_MEMORY_R8G8B8A8,
-                                        bytes, (gsize) shape->width * 4);
-      cursor = gdk_cursor_new_from_texture (texture, shape->hot_spot_x, shape->hot_spot_y, NULL);
-      gtk_widget_set_cursor (GTK_WIDGET (self), cursor);
+      g_clear_pointer (&self->cursor_pixels, g_bytes_unref);
+      self->cursor_pixels = g_bytes_new (shape->data, (gsize) shape->width * shape->height * 4);
+      self->cursor_width = shape->width;
+      self->cursor_height = shape->height;
+      self->cursor_hot_x = shape->hot_spot_x;
+      self->cursor_hot_y = shape->hot_spot_y;
+      self->cursor_shown = TRUE;
+      update_cursor (self, TRUE);
     }
   g_boxed_free (SPICE_TYPE_CURSOR_SHAPE, shape);
 }
@@ -468,6 +587,8 @@ static void
 on_cursor_hide_cb (SpiceChannel *channel,
                    VireoDisplay *self)
 {
+  set_link_state (channel, LINK_DONE);
+  self->cursor_shown = FALSE;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "none");
 }
 
@@ -475,61 +596,50 @@ static void
 on_cursor_reset_cb (SpiceChannel *channel,
                     VireoDisplay *self)
 {
+  set_link_state (channel, LINK_DONE);
+  self->cursor_shown = FALSE;
   gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
 }
 
 /* ---- the guest's screen ---- */
 
+/* The client's canvas, if it is the surface we were told about. */
+static gboolean
+get_primary (VireoDisplay        *self,
+             SpiceDisplayPrimary *primary)
+{
+  return self->display_channel != NULL &&
+         spice_display_channel_get_primary (self->display_channel, 0, primary) &&
+         primary->width == self->width && primary->height == self->height &&
+         primary->format == SPICE_SURFACE_FMT_32_xRGB && primary->data != NULL &&
+         primary->stride >= self->width * 4 && primary->stride % 4 == 0;
+}
+
 static void
-copy_rect (VireoDisplay *self,
+add_dirty (VireoDisplay *self,
            int           x,
            int           y,
            int           w,
            int           h)
 {
-  SpiceDisplayPrimary primary;
-
-  if (self->display_channel == NULL || self->pixels == NULL ||
-      !spice_display_channel_get_primary (self->display_channel, 0, &primary) ||
-      primary.width != self->width || primary.height != self->height ||
-      primary.format != SPICE_SURFACE_FMT_32_xRGB)
-    return;
-
   /* The server's rectangles should lie inside the surface; make sure. */
   x = CLAMP (x, 0, self->width);
   y = CLAMP (y, 0, self->height);
   w = CLAMP (w, 0, self->width - x);
   h = CLAMP (h, 0, self->height - y);
-  for (int row = y; row < y + h; row++)
+  if (w <= 0 || h <= 0)
+    return;
+  if (!self->texture_stale)
     {
-      const guint8 *src = primary.data + (gsize) row * primary.stride + (gsize) x * 4;
-      guint8 *dst = self->pixels + ((gsize) row * self->width + x) * 4;
-
-      /* Whole words, so that the compiler vectorises the loop: this runs
-       * over every pixel of every frame. */
-      for (int i = 0; i < w; i++)
-        {
-          guint32 v;
-
-          memcpy (&v, src + 4 * i, 4);
-          v |= GUINT32_TO_LE (0xff000000u);
-          memcpy (dst + 4 * i, &v, 4);
-        }
+      self->dirty_x1 = x, self->dirty_y1 = y;
+      self->dirty_x2 = x + w, self->dirty_y2 = y + h;
     }
-  if (w > 0 && h > 0)
+  else
     {
-      if (!self->texture_stale)
-        {
-          self->dirty_x1 = x, self->dirty_y1 = y;
-          self->dirty_x2 = x + w, self->dirty_y2 = y + h;
-        }
-      else
-        {
-          self->dirty_x1 = MIN (self->dirty_x1, x);
-          self->dirty_y1 = MIN (self->dirty_y1, y);
-          self->dirty_x2 = MAX (self->dirty_x2, x + w);
-          self->dirty_y2 = MAX (self->dirty_y2, y + h);
-        }
+      self->dirty_x1 = MIN (self->dirty_x1, x);
+      self->dirty_y1 = MIN (self->dirty_y1, y);
+      self->dirty_x2 = MAX (self->dirty_x2, x + w);
+      self->dirty_y2 = MAX (self->dirty_y2, y + h);
     }
   self->texture_stale = TRUE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -546,15 +656,21 @@ on_primary_create_cb (SpiceChannel *channel,
                       gpointer      data,
                       VireoDisplay *self)
 {
+  set_link_state (channel, LINK_DONE);
   if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
     return;
-  g_clear_pointer (&self->pixels, g_free);
-  g_clear_object (&self->texture);
   self->width = width;
   self->height = height;
-  self->pixels = g_malloc0 ((gsize) width * height * 4);
+  /* The old texture stays on screen until the new surface is uploaded. */
   self->texture_stale = FALSE;
-  copy_rect (self, 0, 0, width, height);
+  add_dirty (self, 0, 0, width, height);
+  /* A new mode is shown at a new scale, and so is the pointer. */
+  if (gtk_widget_get_width (GTK_WIDGET (self)) > 0 && gtk_widget_get_height (GTK_WIDGET (self)) > 0)
+    {
+      compute_area (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                    gtk_widget_get_height (GTK_WIDGET (self)));
+      update_cursor (self, FALSE);
+    }
 }
 
 static void
@@ -573,7 +689,7 @@ on_invalidate_cb (SpiceChannel *channel,
                   int           h,
                   VireoDisplay *self)
 {
-  copy_rect (self, x, y, w, h);
+  add_dirty (self, x, y, w, h);
 }
 
 static void
@@ -595,10 +711,12 @@ gl_release (VireoDisplay *self)
 /* Uploads what changed; FALSE if GL failed, and the memory path takes
  * over for good. */
 static gboolean
-gl_upload (VireoDisplay *self)
+gl_upload (VireoDisplay              *self,
+           const SpiceDisplayPrimary *primary)
 {
   int x1 = self->dirty_x1, y1 = self->dirty_y1;
   int x2 = self->dirty_x2, y2 = self->dirty_y2;
+  int filter = self->one_to_one ? GL_NEAREST : GL_LINEAR;
 
   gdk_gl_context_make_current (self->gl);
   if (self->gl_texture == 0 || self->gl_width != self->width || self->gl_height != self->height)
@@ -607,14 +725,15 @@ gl_upload (VireoDisplay *self)
         glDeleteTextures (1, &self->gl_texture);
       glGenTextures (1, &self->gl_texture);
       glBindTexture (GL_TEXTURE_2D, self->gl_texture);
-      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
       glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
       glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+      /* RGB: the canvas's fourth byte is undefined, and a texture without
+       * alpha reads as opaque both when drawn and when downloaded. */
       glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, self->width, self->height, 0,
                     GL_BGRA, GL_UNSIGNED_BYTE, NULL);
       self->gl_width = self->width;
       self->gl_height = self->height;
+      self->gl_filter = 0;
       x1 = y1 = 0;
       x2 = self->width;
       y2 = self->height;
@@ -622,12 +741,20 @@ gl_upload (VireoDisplay *self)
   else
     glBindTexture (GL_TEXTURE_2D, self->gl_texture);
 
+  /* Shown 1:1, nearest and linear sampling give the same pixels, and
+   * nearest costs less where GL is done in software. */
+  if (self->gl_filter != filter)
+    {
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+      glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+      self->gl_filter = filter;
+    }
   if (x2 > x1 && y2 > y1)
     {
       glPixelStorei (GL_UNPACK_ALIGNMENT, 4);
-      glPixelStorei (GL_UNPACK_ROW_LENGTH, self->width);
+      glPixelStorei (GL_UNPACK_ROW_LENGTH, primary->stride / 4);
       glTexSubImage2D (GL_TEXTURE_2D, 0, x1, y1, x2 - x1, y2 - y1, GL_BGRA, GL_UNSIGNED_BYTE,
-                       self->pixels + ((gsize) y1 * self->width + x1) * 4);
+                       primary->data + (gsize) y1 * primary->stride + (gsize) x1 * 4);
       glPixelStorei (GL_UNPACK_ROW_LENGTH, 0);
     }
   glBindTexture (GL_TEXTURE_2D, 0);
@@ -648,21 +775,52 @@ gl_upload (VireoDisplay *self)
   return TRUE;
 }
 
+/* A memory texture owns its pixels: one copy of the canvas per frame. */
+static void
+memory_upload (VireoDisplay              *self,
+               const SpiceDisplayPrimary *primary)
+{
+  gsize stride = (gsize) self->width * 4;
+  guint8 *pixels = g_malloc (stride * self->height);
+  GBytes *bytes;
+
+  for (int row = 0; row < self->height; row++)
+    {
+      const guint8 *src = primary->data + (gsize) row * primary->stride;
+      guint8 *dst = pixels + row * stride;
+
+      /* Whole words, so that the compiler vectorises the loop: this runs
+       * over every pixel of every frame. */
+      for (int i = 0; i < self->width; i++)
+        {
+          guint32 v;
+
+          memcpy (&v, src + 4 * i, 4);
+          v |= GUINT32_TO_LE (0xff000000u);
+          memcpy (dst + 4 * i, &v, 4);
+        }
+    }
+  bytes = g_bytes_new_take (pixels, stride * self->height);
+  g_clear_object (&self->texture);
+  self->texture = gdk_memory_texture_new (self->width, self->height,
+                                          GDK_MEMORY_B8G8R8A8_PREMULTIPLIED, bytes, stride);
+  g_bytes_unref (bytes);
+  self->texture_stale = FALSE;
+}
+
 static void
 ensure_texture (VireoDisplay *self)
 {
-  g_autoptr (GBytes) bytes = NULL;
+  SpiceDisplayPrimary primary;
 
-  if (self->pixels == NULL || (self->texture != NULL && !self->texture_stale))
+  if (!self->texture_stale && self->texture != NULL)
     return;
-  if (self->gl != NULL && gl_upload (self))
+  /* Between surfaces (a mode switch) the last frame stays as it is. */
+  if (!get_primary (self, &primary))
     return;
-  g_clear_object (&self->texture);
-  bytes = g_bytes_new (self->pixels, (gsize) self->width * self->height * 4);
-  self->texture = gdk_memory_texture_new (self->width, self->height,
-                                          GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
-                                          bytes, (gsize) self->width * 4);
-  self->texture_stale = FALSE;
+  if (self->gl != NULL && gl_upload (self, &primary))
+    return;
+  memory_upload (self, &primary);
 }
 
 GdkTexture *
@@ -686,7 +844,8 @@ compute_area (VireoDisplay *self,
   double scale, w, h;
 
   scale = MIN ((double) width / self->width, (double) height / self->height);
-  if (fabs (scale * sf - 1.0) < 0.02)
+  self->one_to_one = fabs (scale * sf - 1.0) < 0.02;
+  if (self->one_to_one)
     scale = 1.0 / sf;
   w = self->width * scale;
   h = self->height * scale;
@@ -705,12 +864,36 @@ vireo_display_snapshot (GtkWidget   *widget,
   int height = gtk_widget_get_height (widget);
   GdkRGBA black = { 0, 0, 0, 1 };
 
-  gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (self->width > 0 && width > 0 && height > 0)
+    compute_area (self, width, height);
   ensure_texture (self);
-  if (self->texture != NULL && width > 0 && height > 0)
+  if (self->texture == NULL || width <= 0 || height <= 0)
     {
-      compute_area (self, width, height);
-      gtk_snapshot_append_texture (snapshot, self->texture, &self->area);
+      gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, width, height));
+    }
+  else
+    {
+      const graphene_rect_t *a = &self->area;
+
+      /* Black only where the frame is not: filling what the frame covers
+       * would cost a full-screen pass more for every frame drawn. */
+      if (a->origin.x > 0)
+        gtk_snapshot_append_color (snapshot, &black, &GRAPHENE_RECT_INIT (0, 0, a->origin.x, height));
+      if (a->origin.x + a->size.width < width)
+        gtk_snapshot_append_color (snapshot, &black,
+                                   &GRAPHENE_RECT_INIT (a->origin.x + a->size.width, 0,
+                                                        width - a->origin.x - a->size.width, height));
+      if (a->origin.y > 0)
+        gtk_snapshot_append_color (snapshot, &black,
+                                   &GRAPHENE_RECT_INIT (a->origin.x, 0, a->size.width, a->origin.y));
+      if (a->origin.y + a->size.height < height)
+        gtk_snapshot_append_color (snapshot, &black,
+                                   &GRAPHENE_RECT_INIT (a->origin.x, a->origin.y + a->size.height,
+                                                        a->size.width,
+                                                        height - a->origin.y - a->size.height));
+      /* Until a new mode's surface is uploaded, the last frame of the old
+       * one fills the new mode's area. */
+      gtk_snapshot_append_texture (snapshot, self->texture, a);
     }
   gtk_widget_snapshot_child (widget, self->hint, snapshot);
 }
@@ -774,7 +957,10 @@ vireo_display_size_allocate (GtkWidget *widget,
                             -1);
 
   if (self->width > 0)
-    compute_area (self, width, height);
+    {
+      compute_area (self, width, height);
+      update_cursor (self, FALSE);
+    }
   if (!self->resize_guest || (gw == self->request_width && gh == self->request_height))
     return;
   self->request_width = gw;
@@ -802,6 +988,134 @@ vireo_display_measure (GtkWidget      *widget,
 
 /* ---- the connection ---- */
 
+/* ---- closing a session whose channels may still be linking ---- */
+
+/* The longest a closing session waits for links to finish: a server that
+ * stopped answering must not keep the session alive. */
+#define CLOSE_TIMEOUT_MS 3000
+
+typedef struct {
+  SpiceSession *session;
+  guint         linking;
+  guint         timeout_id;
+  guint         idle_id;
+} ClosingSession;
+
+static gboolean
+closing_finish_cb (gpointer user_data)
+{
+  ClosingSession *closing = user_data;
+  GList *channels = spice_session_get_channels (closing->session);
+
+  for (GList *l = channels; l != NULL; l = l->next)
+    g_signal_handlers_disconnect_by_data (l->data, closing);
+  g_list_free (channels);
+  g_clear_handle_id (&closing->timeout_id, g_source_remove);
+  g_clear_handle_id (&closing->idle_id, g_source_remove);
+  spice_session_disconnect (closing->session);
+  g_object_unref (closing->session);
+  g_free (closing);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_closing_timeout_cb (gpointer user_data)
+{
+  ClosingSession *closing = user_data;
+
+  closing->timeout_id = 0;
+  g_debug ("display: channels still linking after %d ms, closing anyway", CLOSE_TIMEOUT_MS);
+  return closing_finish_cb (closing);
+}
+
+static void
+closing_channel_done (SpiceChannel   *channel,
+                      ClosingSession *closing)
+{
+  if (get_link_state (channel) != LINK_LINKING)
+    return;
+  set_link_state (channel, LINK_DONE);
+  g_signal_handlers_disconnect_by_data (channel, closing);
+  /* Not from inside the channel's own signal. */
+  if (--closing->linking == 0 && closing->idle_id == 0)
+    closing->idle_id = g_idle_add (closing_finish_cb, closing);
+}
+
+static void
+on_closing_channel_event_cb (SpiceChannel      *channel,
+                             SpiceChannelEvent  event,
+                             ClosingSession    *closing)
+{
+  if ((event == SPICE_CHANNEL_OPENED && !links_on_first_message (channel)) ||
+      event == SPICE_CHANNEL_CLOSED || event >= SPICE_CHANNEL_ERROR_CONNECT)
+    closing_channel_done (channel, closing);
+}
+
+/* The first message of a display or cursor channel. */
+static void
+on_closing_primary_create_cb (SpiceChannel   *channel,
+                              int             format,
+                              int             width,
+                              int             height,
+                              int             stride,
+                              int             shmid,
+                              gpointer        data,
+                              ClosingSession *closing)
+{
+  closing_channel_done (channel, closing);
+}
+
+static void
+on_closing_cursor_notify_cb (SpiceChannel   *channel,
+                             GParamSpec     *pspec,
+                             ClosingSession *closing)
+{
+  closing_channel_done (channel, closing);
+}
+
+static void
+on_closing_cursor_cb (SpiceChannel   *channel,
+                      ClosingSession *closing)
+{
+  closing_channel_done (channel, closing);
+}
+
+/* Takes over @session: disconnects it once no channel is linking. */
+static void
+close_session (SpiceSession *session)
+{
+  ClosingSession *closing = g_new0 (ClosingSession, 1);
+  GList *channels;
+
+  closing->session = session;
+  channels = spice_session_get_channels (session);
+  for (GList *l = channels; l != NULL; l = l->next)
+    {
+      if (get_link_state (l->data) != LINK_LINKING)
+        continue;
+      closing->linking++;
+      g_signal_connect (l->data, "channel-event", G_CALLBACK (on_closing_channel_event_cb), closing);
+      if (SPICE_IS_DISPLAY_CHANNEL (l->data))
+        g_signal_connect (l->data, "display-primary-create",
+                          G_CALLBACK (on_closing_primary_create_cb), closing);
+      else if (SPICE_IS_CURSOR_CHANNEL (l->data))
+        {
+          g_signal_connect (l->data, "notify::cursor", G_CALLBACK (on_closing_cursor_notify_cb), closing);
+          g_signal_connect (l->data, "cursor-hide", G_CALLBACK (on_closing_cursor_cb), closing);
+          g_signal_connect (l->data, "cursor-reset", G_CALLBACK (on_closing_cursor_cb), closing);
+        }
+    }
+  g_list_free (channels);
+  if (closing->linking == 0)
+    {
+      closing_finish_cb (closing);
+      return;
+    }
+  closing->timeout_id = g_timeout_add (CLOSE_TIMEOUT_MS, on_closing_timeout_cb, closing);
+}
+
+/* ---- the session ---- */
+
 static void
 on_open_fd_cb (SpiceChannel *channel,
                int           with_tls,
@@ -818,6 +1132,7 @@ on_open_fd_cb (SpiceChannel *channel,
       spice_channel_disconnect (channel, SPICE_CHANNEL_ERROR_CONNECT);
       return;
     }
+  set_link_state (channel, LINK_LINKING);
   spice_channel_open_fd (channel, fd);
 }
 
@@ -846,16 +1161,35 @@ on_disconnect_idle_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The server went away: let go of the session, but not from inside the
- * main channel's own signal. */
 static void
-on_main_channel_event_cb (SpiceChannel      *channel,
-                          SpiceChannelEvent  event,
-                          VireoDisplay      *self)
+set_display_linked (VireoDisplay *self,
+                    gboolean      linked)
+{
+  if (self->display_linked == linked)
+    return;
+  self->display_linked = linked;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+/* A channel finished its link, or lost it. The display counts as
+ * connected only while its display channel is linked. When the main
+ * channel goes (the server went away), the session is let go, but not
+ * from inside the channel's own signal. */
+static void
+on_channel_event_cb (SpiceChannel      *channel,
+                     SpiceChannelEvent  event,
+                     VireoDisplay      *self)
 {
   ClosedSession *closed;
 
-  if (event != SPICE_CHANNEL_CLOSED && event < SPICE_CHANNEL_ERROR_CONNECT)
+  if (event != SPICE_CHANNEL_OPENED && event != SPICE_CHANNEL_CLOSED &&
+      event < SPICE_CHANNEL_ERROR_CONNECT)
+    return;
+  if (event != SPICE_CHANNEL_OPENED || !links_on_first_message (channel))
+    set_link_state (channel, LINK_DONE);
+  if (channel == self->display_channel)
+    set_display_linked (self, event == SPICE_CHANNEL_OPENED);
+  if ((gpointer) channel != (gpointer) self->main || event == SPICE_CHANNEL_OPENED)
     return;
   closed = g_new0 (ClosedSession, 1);
   closed->self = g_object_ref (self);
@@ -871,7 +1205,7 @@ on_channel_new_cb (SpiceSession *session,
   if (SPICE_IS_MAIN_CHANNEL (channel))
     {
       self->main = SPICE_MAIN_CHANNEL (channel);
-      g_signal_connect (channel, "channel-event", G_CALLBACK (on_main_channel_event_cb), self);
+      g_signal_connect (channel, "channel-event", G_CALLBACK (on_channel_event_cb), self);
       g_signal_connect (channel, "notify::agent-connected", G_CALLBACK (on_agent_connected_cb), self);
       g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd_cb), self);
       return;
@@ -895,6 +1229,7 @@ on_channel_new_cb (SpiceSession *session,
     }
   else
     return;
+  g_signal_connect (channel, "channel-event", G_CALLBACK (on_channel_event_cb), self);
   g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd_cb), self);
   spice_channel_connect (channel);
 }
@@ -908,7 +1243,10 @@ on_channel_destroy_cb (SpiceSession *session,
   if ((gpointer) channel == (gpointer) self->main)
     self->main = NULL;
   else if (channel == self->display_channel)
-    self->display_channel = NULL;
+    {
+      self->display_channel = NULL;
+      set_display_linked (self, FALSE);
+    }
   else if ((gpointer) channel == (gpointer) self->inputs)
     self->inputs = NULL;
   else if (channel == self->cursor_channel)
@@ -924,7 +1262,9 @@ vireo_display_connect (VireoDisplay  *self,
   g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
   g_return_val_if_fail (self->open_fd != NULL, FALSE);
 
-  vireo_display_disconnect (self);
+  /* Connected, or on the way there. */
+  if (self->session != NULL)
+    return TRUE;
   fd = self->open_fd (self->open_fd_data, error);
   if (fd < 0)
     return FALSE;
@@ -939,21 +1279,23 @@ vireo_display_connect (VireoDisplay  *self,
       vireo_display_disconnect (self);
       return FALSE;
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  /* The main channel, made by open_fd(), links on that socket. */
+  if (self->main != NULL)
+    set_link_state (SPICE_CHANNEL (self->main), LINK_LINKING);
   return TRUE;
 }
 
 void
 vireo_display_disconnect (VireoDisplay *self)
 {
-  g_autoptr (GObject) session = NULL;
+  SpiceSession *session;
 
   g_return_if_fail (VIREO_IS_DISPLAY (self));
 
   if (self->session == NULL)
     return;
   vireo_display_release_keyboard (self);
-  session = G_OBJECT (g_steal_pointer (&self->session));
+  session = g_steal_pointer (&self->session);
   /* Channels are destroyed one by one after this; none may call us. */
   g_signal_handlers_disconnect_by_data (session, self);
   if (self->main != NULL)
@@ -968,8 +1310,9 @@ vireo_display_disconnect (VireoDisplay *self)
   self->display_channel = NULL;
   self->inputs = NULL;
   self->cursor_channel = NULL;
-  spice_session_disconnect (SPICE_SESSION (session));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  /* Channels still linking finish first; the session goes after. */
+  close_session (session);
+  set_display_linked (self, FALSE);
 }
 
 gboolean
@@ -977,7 +1320,7 @@ vireo_display_get_connected (VireoDisplay *self)
 {
   g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
 
-  return self->session != NULL;
+  return self->session != NULL && self->display_linked;
 }
 
 gboolean
@@ -1112,7 +1455,7 @@ vireo_display_dispose (GObject *object)
   g_clear_handle_id (&self->hint_timeout, g_source_remove);
   g_clear_pointer (&self->hint, gtk_widget_unparent);
   g_clear_object (&self->texture);
-  g_clear_pointer (&self->pixels, g_free);
+  g_clear_pointer (&self->cursor_pixels, g_bytes_unref);
 
   G_OBJECT_CLASS (vireo_display_parent_class)->dispose (object);
 }
@@ -1194,6 +1537,20 @@ vireo_display_class_init (VireoDisplayClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_css_name (widget_class, "vireo-display");
+
+#ifdef __GLIBC__
+  /* spice-client-glib allocates two frame-sized buffers for every
+   * full-screen update it receives (the message and a decoded image) and
+   * frees them at once. glibc's self-tuning thresholds then either keep
+   * that memory or give it back to the kernel after every frame, depending
+   * on a few bytes of other allocations; given back, every frame costs
+   * thousands of page faults on a fresh mapping (measured: 90-110 ms of
+   * CPU per 1080p frame instead of 25-35 ms, in about half of the runs).
+   * Fixed thresholds make it the first case always: buffers below 32 MiB
+   * (a 4K frame) come from the heap, and up to 32 MiB of free heap is kept. */
+  mallopt (M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt (M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+#endif
 }
 
 static void

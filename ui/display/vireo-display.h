@@ -19,6 +19,11 @@ G_DECLARE_FINAL_TYPE (VireoDisplay, vireo_display, VIREO, DISPLAY, GtkWidget)
 typedef int (*VireoDisplayOpenFdFunc) (gpointer   user_data,
                                        GError   **error);
 
+/* connect() starts a session unless one exists (connected or still
+ * linking). The display is "connected" once its display channel has
+ * linked. disconnect() lets the session go at once as far as the widget is
+ * concerned; channels still linking finish their link before the session
+ * is closed, so that neither end sees a connection cut half-way. */
 GtkWidget  *vireo_display_new                  (void);
 void        vireo_display_set_open_fd_func     (VireoDisplay           *self,
                                                 VireoDisplayOpenFdFunc  func,

@@ -70,6 +70,7 @@ typedef struct {
   QXLDrawable drawable;
   QXLImage image;
   uint8_t *pixels;
+  size_t pixels_size;
 } DrawCommand;
 
 typedef struct {
@@ -122,6 +123,11 @@ struct _VmmSpice {
   CursorCommand *cursor_set, *cursor_move;
   GHashTable *handed_out;   /* commands the worker has not released */
   uint32_t unique;
+  /* The pixels of the last large command released, for the next one: a
+   * fresh full-screen buffer every frame would cost the page faults of
+   * mapping it again (megabytes, thousands of faults) each time. */
+  uint8_t *spare_pixels;
+  size_t spare_size;
 };
 
 #define SPICE_OF(ptr, member) \
@@ -187,12 +193,41 @@ run_async (VmmSpice *spice, GSourceFunc func)
 
 /* ---- commands ---- */
 
+/* Buffers smaller than this come from malloc's free lists anyway. */
+#define SPARE_MIN_SIZE (256 * 1024)
+
+/* Called with the lock held. */
+static uint8_t *
+pixels_take (VmmSpice *spice, size_t size)
+{
+  uint8_t *pixels;
+
+  if (size < SPARE_MIN_SIZE || spice->spare_pixels == NULL || spice->spare_size < size ||
+      spice->spare_size / 2 > size)
+    return g_malloc (size);
+  pixels = g_steal_pointer (&spice->spare_pixels);
+  spice->spare_size = 0;
+  return pixels;
+}
+
 static void
-command_free (void *command)
+command_free (VmmSpice *spice, void *command)
 {
   if (*(int *) command == COMMAND_DRAW) {
     DrawCommand *draw = command;
+    uint8_t *old = NULL;
 
+    /* The larger buffer is kept: full-screen frames are the costly ones. */
+    if (spice != NULL && draw->pixels_size >= SPARE_MIN_SIZE) {
+      g_mutex_lock (&spice->lock);
+      if (draw->pixels_size > spice->spare_size) {
+        old = spice->spare_pixels;
+        spice->spare_pixels = g_steal_pointer (&draw->pixels);
+        spice->spare_size = draw->pixels_size;
+      }
+      g_mutex_unlock (&spice->lock);
+    }
+    g_free (old);
     g_free (draw->pixels);
     g_free (draw);
   } else {
@@ -218,7 +253,8 @@ draw_command_new (VmmSpice *spice, const VmmDisplayRect *r)
   QXLImage *image = &draw->image;
 
   draw->kind = COMMAND_DRAW;
-  draw->pixels = g_malloc ((size_t) r->width * r->height * 4);
+  draw->pixels_size = (size_t) r->width * r->height * 4;
+  draw->pixels = pixels_take (spice, draw->pixels_size);
   draw->ext.cmd.type = QXL_CMD_DRAW;
   draw->ext.cmd.data = (QXLPHYSICAL) (uintptr_t) d;
   draw->ext.group_id = MEMSLOT_GROUP;
@@ -365,7 +401,7 @@ qxl_get_command (QXLInstance *qin, QXLCommandExt *ext)
      * waiting on ours must not wait for a full-screen copy. */
     if (vmm_display_read_xrgb (spice->display, serial, &r, draw->pixels, (size_t) r.width * 4) < 0) {
       /* The mode changed under us; the switch repaints everything. */
-      command_free (draw);
+      command_free (spice, draw);
       continue;
     }
 
@@ -401,7 +437,7 @@ qxl_release_resource (QXLInstance *qin, QXLReleaseInfoExt release_info)
   ours = g_hash_table_remove (spice->handed_out, command);
   g_mutex_unlock (&spice->lock);
   if (ours)
-    command_free (command);
+    command_free (spice, command);
   else
     g_warning ("spice: release of a resource that was not handed out");
 }
@@ -648,12 +684,17 @@ static void
 destroy_primary (VmmSpice *spice)
 {
   bool had;
+  uint8_t *spare;
 
   g_mutex_lock (&spice->lock);
   had = spice->primary;
   spice->primary = false;
   spice->n_dirty = 0;
+  /* Sized for the old mode. */
+  spare = g_steal_pointer (&spice->spare_pixels);
+  spice->spare_size = 0;
   g_mutex_unlock (&spice->lock);
+  g_free (spare);
   if (had)
     spice_qxl_destroy_primary_surface (&spice->qxl, 0);
   g_clear_pointer (&spice->primary_mem, g_free);
@@ -786,9 +827,9 @@ queue_cursor (VmmSpice *spice, CursorCommand *c, bool is_set)
   spice->notify_cursor = false;
   g_mutex_unlock (&spice->lock);
   if (old_set != NULL)
-    command_free (old_set);
+    command_free (spice, old_set);
   if (old_move != NULL)
-    command_free (old_move);
+    command_free (spice, old_move);
   if (wake)
     spice_qxl_wakeup (&spice->qxl);
 }
@@ -1039,12 +1080,13 @@ vmm_spice_free (VmmSpice *spice)
 
   g_hash_table_iter_init (&iter, spice->handed_out);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    command_free (key);
+    command_free (NULL, key);
   g_hash_table_unref (spice->handed_out);
   if (spice->cursor_set != NULL)
-    command_free (spice->cursor_set);
+    command_free (NULL, spice->cursor_set);
   if (spice->cursor_move != NULL)
-    command_free (spice->cursor_move);
+    command_free (NULL, spice->cursor_move);
+  g_free (spice->spare_pixels);
   g_clear_error (&spice->start_error);
 
   g_main_loop_unref (spice->loop);

@@ -188,7 +188,49 @@ def main():
         check(r.returncode == 0 and float(r.stdout.strip() or 1) == 0.0,
               f"the bar left of the frame is not black ({r.stdout.strip()})")
 
+    def quits_while_linking():
+        # An app that quits right after connecting: the widget is told to
+        # disconnect while its display channel is still linking. Neither
+        # spice-client-glib nor spice-server may complain (under
+        # G_DEBUG=fatal-warnings, as the ui tier runs the app, that would
+        # abort), the widget must not claim to be connected before the
+        # display channel has linked, and a new connection must work.
+        # display-host reports every warning itself. spice-server's
+        # "Connection reset by peer" follows any client that closes a
+        # linked channel with messages it has not read yet (the kernel
+        # resets a unix socket closed with unread data); that is every
+        # disconnect, not linking, and is not what this step is about.
+        env = dict(session.env)
+        env.pop("G_DEBUG", None)
+        r = subprocess.run([exe, "--width", str(WIDTH), "--height", str(HEIGHT),
+                            "--quit-while-linking"], env=env, capture_output=True, text=True,
+                           timeout=120)
+        lines = r.stdout.splitlines()
+        check(r.returncode == 0 and "done" in lines,
+              f"display-host exited with {r.returncode}: {lines} {r.stderr[-1500:]}")
+        check("connected-early" not in lines,
+              "the widget said it was connected before its display channel had linked")
+        check("connected-after-disconnect" not in lines, "still connected after disconnecting")
+        check("reconnected" in lines, f"no new connection after the early disconnect: {lines}")
+        before = lines[:lines.index("reconnected")]
+        warnings = [line for line in before if line.startswith("warning:")
+                    and line != "warning: Spice: Connection reset by peer"]
+        check(not warnings, f"disconnecting while linking logged: {warnings}")
+
+    def pointer_scales_with_frame():
+        # The guest's 32x32 pointer is drawn at the frame's scale: full size
+        # while the guest is shown 1:1, half size in a window half as large.
+        host, win = state["host"], state["win"]
+        session.run(["xdotool", "windowsize", win, str(WIDTH), str(HEIGHT)])
+        time.sleep(1.0)
+        host.send("cursor")
+        host.expect("cursor 32 32 8 4")
+        session.run(["xdotool", "windowsize", win, str(WIDTH // 2), str(HEIGHT // 2)])
+        host.expect("cursor 16 16 4 2")
+
     try:
+        tap.step("disconnecting while the channels link is quiet, and reconnecting works",
+                 quits_while_linking)
         if tap.step("the widget connects over a socketpair and shows a frame", starts):
             tap.step("the screen shows exactly the frame the server sent",
                      shows_frame, shots_prefix + "-1")
@@ -196,6 +238,7 @@ def main():
             tap.step("pointer, buttons, wheel and keys reach the guest", pointer_and_keys)
             tap.step("a wider window keeps the aspect ratio and asks the guest for its size",
                      keeps_aspect_and_asks_for_size)
+            tap.step("the guest's pointer is scaled with the frame", pointer_scales_with_frame)
     finally:
         session.close()
     tap.done()

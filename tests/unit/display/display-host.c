@@ -8,11 +8,26 @@
  *       FILE, prints "frame 1"; on "next" from stdin changes a rectangle,
  *       rewrites FILE and prints "frame 2"; prints the input the guest
  *       receives ("key 1e 1", "button 1", "pointer X Y") and the size the
- *       widget asks for ("size W H").
+ *       widget asks for ("size W H"); on "cursor" gives the guest a 32x32
+ *       pointer with its hot spot at (8, 4), and prints the pointer image
+ *       the widget then shows ("cursor W H X Y", in logical pixels), and
+ *       again whenever it changes.
+ *   display-host --width W --height H --quit-while-linking
+ *       connects the widget, disconnects it while the display channel is
+ *       still linking (right after handing over its socket), as an app that
+ *       quits at once does; then connects again. Prints "connected-early"
+ *       if the widget claimed to be connected before the display channel
+ *       was linked, "warning: ..." for every warning spice-client-glib
+ *       logs, "reconnected" when the second connection shows the screen,
+ *       and "done".
  *   display-host --width W --height H --bench N [--rect-width W --rect-height H]
+ *                [--seconds S]
  *       repaints the whole screen (or the top-left W x H of it) N times,
  *       each time waiting until the widget has the new frame, and prints
- *       the latencies and the frame rate.
+ *       the latencies and the CPU time the process spent per frame; then,
+ *       for S seconds (default 5), a producer thread repaints as a guest
+ *       would (as fast as it can, at most 120 times a second) while GTK
+ *       draws, and it prints how many new frames GTK drew per second.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,6 +37,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 typedef struct {
   VmmDisplay *display;
@@ -31,8 +47,15 @@ typedef struct {
   VireoDisplay *widget;
   const char *expect;
   int bench;
+  int seconds;
   guint64 frames;
   guint64 checked;
+  /* The frame-rate phase: */
+  int fds_opened;
+  gboolean disconnect_queued;
+  gint stop;                /* atomic: the producer stops */
+  guint64 frames_seen;      /* frame-updated since the last paint */
+  guint64 drawn;            /* paints that showed a new frame */
   GMainLoop *loop;
   GMutex print_lock;
 } Host;
@@ -87,7 +110,21 @@ open_fd (gpointer data, GError **error)
 {
   Host *h = data;
 
+  h->fds_opened++;
   return vmm_spice_open_client_fd (h->spice, error);
+}
+
+/* The pointer image the widget shows, when it changes. */
+static void
+on_cursor_changed_cb (GObject *widget, GParamSpec *pspec, Host *h)
+{
+  GdkCursor *cursor = gtk_widget_get_cursor (GTK_WIDGET (widget));
+  GdkTexture *texture = cursor != NULL ? gdk_cursor_get_texture (cursor) : NULL;
+
+  if (texture != NULL)
+    say (h, "cursor %d %d %d %d", gdk_texture_get_width (texture),
+         gdk_texture_get_height (texture), gdk_cursor_get_hotspot_x (cursor),
+         gdk_cursor_get_hotspot_y (cursor));
 }
 
 static void
@@ -154,6 +191,114 @@ frames_cb (gpointer data)
   return widget_matches (h);
 }
 
+/* ---- --quit-while-linking ---- */
+
+static Host *log_host;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         data)
+{
+  if (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
+    {
+      const char *message = NULL, *domain = NULL;
+
+      for (gsize i = 0; i < n_fields; i++)
+        {
+          if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+            message = fields[i].value;
+          else if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
+            domain = fields[i].value;
+        }
+      say (log_host, "warning: %s: %s", domain != NULL ? domain : "-",
+           message != NULL ? message : "?");
+    }
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+static gboolean
+on_disconnect_now_cb (gpointer data)
+{
+  Host *h = data;
+
+  vireo_display_disconnect (h->widget);
+  return G_SOURCE_REMOVE;
+}
+
+/* Every channel after the main one asks for its socket here: the display
+ * channel is then linking, and the app quits. */
+static int
+open_fd_then_quit (gpointer data, GError **error)
+{
+  Host *h = data;
+  int fd = open_fd (data, error);
+
+  if (h->fds_opened >= 2 && !h->disconnect_queued)
+    {
+      h->disconnect_queued = TRUE;
+      g_idle_add_full (G_PRIORITY_HIGH, on_disconnect_now_cb, h, NULL);
+    }
+  return fd;
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_main_for (unsigned ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+connected_cb (gpointer data)
+{
+  Host *h = data;
+
+  return vireo_display_get_connected (h->widget);
+}
+
+static void
+quit_while_linking (Host *h)
+{
+  g_autoptr (GError) error = NULL;
+
+  vireo_display_set_open_fd_func (h->widget, open_fd_then_quit, h, NULL);
+  if (!vireo_display_connect (h->widget, &error))
+    g_error ("%s", error->message);
+  /* Nothing can be linked before the main loop has run. */
+  if (vireo_display_get_connected (h->widget))
+    say (h, "connected-early");
+  while (!h->disconnect_queued)
+    g_main_context_iteration (NULL, TRUE);
+  /* The teardown, and whatever the server and client say about it. */
+  run_main_for (2000);
+  if (vireo_display_get_connected (h->widget))
+    say (h, "connected-after-disconnect");
+
+  /* The widget still works: a new session shows the screen. */
+  vireo_display_set_open_fd_func (h->widget, open_fd, h, NULL);
+  h->frames = h->checked = 0;
+  if (!vireo_display_connect (h->widget, &error))
+    g_error ("%s", error->message);
+  test_wait_until (connected_cb, h, 20);
+  test_wait_until (frames_cb, h, 20);
+  say (h, "reconnected");
+  vireo_display_disconnect (h->widget);
+  run_main_for (1000);
+  say (h, "done");
+}
+
 /* Once the widget has the frame, give GTK time to put it on screen. */
 static void
 announce_frame (Host *h, int n)
@@ -187,6 +332,15 @@ on_stdin_cb (GIOChannel *source, GIOCondition condition, gpointer data)
       vmm_display_update (h->display, r.x, r.y, r.width, r.height);
       announce_frame (h, 2);
     }
+  else if (g_str_has_prefix (line, "cursor"))
+    {
+      g_autofree uint32_t *image = g_new (uint32_t, 32 * 32);
+      VmmDisplayCursor cursor = { 32, 32, 8, 4, image };
+
+      for (int i = 0; i < 32 * 32; i++)
+        image[i] = 0xff000000u | (uint32_t) (i * 0x0101);
+      vmm_display_set_cursor (h->display, &cursor);
+    }
   else if (g_str_has_prefix (line, "quit"))
     g_main_loop_quit (h->loop);
   return G_SOURCE_CONTINUE;
@@ -208,19 +362,134 @@ new_frame_cb (gpointer data)
   return h->frames > 0;
 }
 
+/* User and system time of the whole process (every thread), in ms. */
+static double
+cpu_ms (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* What a guest's repaint looks like to the display: every pixel of the
+ * area written, a word at a time as a guest's blitter writes them. */
+static void
+fill (Host *h, const VmmDisplayRect *r, uint32_t rgb)
+{
+  for (uint32_t y = r->y; y < r->y + r->height; y++)
+    {
+      uint8_t *row = h->fb.pixels + (size_t) y * h->fb.stride + (size_t) r->x * 4;
+
+      for (uint32_t x = 0; x < r->width; x++)
+        memcpy (row + 4 * x, &rgb, 4);
+    }
+}
+
+typedef struct {
+  Host *h;
+  VmmDisplayRect area;
+  guint64 produced;
+} Producer;
+
+static gpointer
+producer_thread (gpointer data)
+{
+  Producer *p = data;
+  /* 120 Hz at most: twice what a screen shows. */
+  const gint64 period = G_USEC_PER_SEC / 120;
+  gint64 next = g_get_monotonic_time ();
+
+  while (!g_atomic_int_get (&p->h->stop))
+    {
+      gint64 now;
+
+      fill (p->h, &p->area, (uint32_t) (p->produced * 0x010307) & 0xffffff);
+      vmm_display_update (p->h->display, p->area.x, p->area.y, p->area.width, p->area.height);
+      p->produced++;
+      next += period;
+      now = g_get_monotonic_time ();
+      if (next > now)
+        g_usleep ((gulong) (next - now));
+      else
+        next = now;
+    }
+  return NULL;
+}
+
+static void
+on_frame_seen_cb (VireoDisplay *widget, Host *h)
+{
+  h->frames_seen++;
+}
+
+/* A paint after a new frame came in drew that frame: the frame-updated
+ * signal queued the draw and the widget uploads in its snapshot. */
+static void
+on_after_paint_cb (GdkFrameClock *clock, Host *h)
+{
+  if (h->frames_seen > 0)
+    h->drawn++;
+  h->frames_seen = 0;
+}
+
+static gboolean
+on_seconds_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_frame_rate (Host *h, const VmmDisplayRect *area)
+{
+  Producer p = { h, *area, 0 };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (h->widget));
+  GThread *thread;
+  gulong seen_id, paint_id;
+  double cpu0, secs;
+  gint64 t0;
+
+  g_assert (clock != NULL);
+  seen_id = g_signal_connect (h->widget, "frame-updated", G_CALLBACK (on_frame_seen_cb), h);
+  paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), h);
+  h->drawn = h->frames_seen = 0;
+  g_atomic_int_set (&h->stop, 0);
+  cpu0 = cpu_ms ();
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("producer", producer_thread, &p);
+  g_timeout_add_seconds ((guint) h->seconds, on_seconds_cb, h->loop);
+  g_main_loop_run (h->loop);
+  g_atomic_int_set (&h->stop, 1);
+  g_thread_join (thread);
+  secs = (g_get_monotonic_time () - t0) / 1e6;
+  say (h, "drawn %" G_GUINT64_FORMAT " produced %" G_GUINT64_FORMAT " seconds %.2f "
+       "drawn_fps %.1f produced_fps %.1f cpu_ms_per_drawn %.2f",
+       h->drawn, p.produced, secs, h->drawn / secs, p.produced / secs,
+       h->drawn > 0 ? (cpu_ms () - cpu0) / (double) h->drawn : 0.0);
+  g_signal_handler_disconnect (clock, paint_id);
+  g_signal_handler_disconnect (h->widget, seen_id);
+
+  /* Whatever the producer left last must reach the widget intact. */
+  h->frames = h->checked = 0;
+  fill (h, area, 0x123456);
+  vmm_display_update (h->display, area->x, area->y, area->width, area->height);
+  test_wait_until (frames_cb, h, 20);
+}
+
 static void
 run_bench (Host *h, uint32_t rw, uint32_t rh)
 {
   g_autofree double *ms = g_new0 (double, h->bench);
   VmmDisplayRect all = { 0, 0, MIN (rw, h->fb.width), MIN (rh, h->fb.height) };
-  gint64 start, t0;
-  double total;
+  double cpu0, cpu;
+  gint64 t0;
 
-  start = g_get_monotonic_time ();
+  cpu0 = cpu_ms ();
   for (int i = 0; i < h->bench; i++)
     {
-      /* What a guest's full-screen repaint looks like to the display. */
-      test_framebuffer_fill (&h->fb, &all, (uint32_t) (i * 0x010307) & 0xffffff);
+      fill (h, &all, (uint32_t) (i * 0x010307) & 0xffffff);
       h->frames = 0;
       t0 = g_get_monotonic_time ();
       vmm_display_update (h->display, all.x, all.y, all.width, all.height);
@@ -230,28 +499,32 @@ run_bench (Host *h, uint32_t rw, uint32_t rh)
       while (g_main_context_iteration (NULL, FALSE))
         ;
     }
-  total = (g_get_monotonic_time () - start) / 1e6;
+  cpu = cpu_ms () - cpu0;
   if (!widget_matches (h))
     g_error ("the widget does not show the last frame");
   qsort (ms, (size_t) h->bench, sizeof *ms, compare_double);
-  say (h, "frames %d screen %ux%u update %ux%u median_ms %.2f p95_ms %.2f max_ms %.2f fps %.1f",
-       h->bench, h->fb.width, h->fb.height, all.width, all.height,
-       ms[h->bench / 2], ms[(h->bench * 95) / 100],
-       ms[h->bench - 1], h->bench / total);
+  say (h, "latency screen %ux%u update %ux%u median_ms %.2f p95_ms %.2f max_ms %.2f cpu_ms_per_frame %.2f",
+       h->fb.width, h->fb.height, all.width, all.height,
+       ms[h->bench / 2], ms[(h->bench * 95) / 100], ms[h->bench - 1], cpu / h->bench);
+  if (h->seconds > 0)
+    run_frame_rate (h, &all);
 }
 
 int
 main (int argc, char **argv)
 {
-  int width = 640, height = 480, bench = 0, rect_width = 0, rect_height = 0;
+  int width = 640, height = 480, bench = 0, rect_width = 0, rect_height = 0, seconds = 5;
+  gboolean linking = FALSE;
   g_autofree char *expect = NULL;
   GOptionEntry entries[] = {
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "Guest width", "W" },
     { "height", 0, 0, G_OPTION_ARG_INT, &height, "Guest height", "H" },
     { "expect", 0, 0, G_OPTION_ARG_FILENAME, &expect, "Where to write the expected frame", "FILE" },
+    { "quit-while-linking", 0, 0, G_OPTION_ARG_NONE, &linking, "Disconnect while the display channel links", NULL },
     { "bench", 0, 0, G_OPTION_ARG_INT, &bench, "Frames to time", "N" },
     { "rect-width", 0, 0, G_OPTION_ARG_INT, &rect_width, "Width of the area the benchmark repaints (default: all)", "W" },
     { "rect-height", 0, 0, G_OPTION_ARG_INT, &rect_height, "Height of that area", "H" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "How long to measure the frame rate (0: not at all)", "S" },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -266,15 +539,19 @@ main (int argc, char **argv)
       return 2;
     }
   if (width < 16 || height < 16 || width > 4096 || height > 4096 || bench < 0 ||
-      rect_width < 0 || rect_height < 0)
+      rect_width < 0 || rect_height < 0 || seconds < 0 || seconds > 600)
     {
       g_printerr ("bad size or frame count\n");
       return 2;
     }
+  log_host = &h;
+  if (linking)
+    g_log_set_writer_func (log_writer, NULL, NULL);
   gtk_init ();
   g_mutex_init (&h.print_lock);
   h.expect = expect;
   h.bench = bench;
+  h.seconds = seconds;
   h.loop = g_main_loop_new (NULL, FALSE);
   h.display = vmm_display_new ();
   test_framebuffer_init (&h.fb, (uint32_t) width, (uint32_t) height, 5);
@@ -294,10 +571,14 @@ main (int argc, char **argv)
   vireo_display_set_open_fd_func (h.widget, open_fd, &h, NULL);
   gtk_window_set_child (GTK_WINDOW (h.window), GTK_WIDGET (h.widget));
   gtk_window_present (GTK_WINDOW (h.window));
-  if (!vireo_display_connect (h.widget, &error))
+  if (linking)
+    quit_while_linking (&h);
+  else if (!vireo_display_connect (h.widget, &error))
     g_error ("%s", error->message);
 
-  if (bench > 0)
+  if (linking)
+    ;
+  else if (bench > 0)
     {
       test_wait_until (frames_cb, &h, 20);
       run_bench (&h, rect_width > 0 ? (uint32_t) rect_width : (uint32_t) width,
@@ -310,6 +591,7 @@ main (int argc, char **argv)
           g_printerr ("--expect FILE or --bench N\n");
           return 2;
         }
+      g_signal_connect (h.widget, "notify::cursor", G_CALLBACK (on_cursor_changed_cb), &h);
       write_expect (&h);
       announce_frame (&h, 1);
       in = g_io_channel_unix_new (0);
