@@ -660,7 +660,10 @@ vireo_image_converter_run_async (VireoImageConverter *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  if (!vireo_image_converter_check_available (self->format, &error))
+  /* The files it names are checked here too, just before qemu-img
+   * opens them: the wizard's check was a page or more ago. */
+  if (!vireo_image_converter_check_available (self->format, &error) ||
+      !vireo_image_format_check_references (self->source, self->format, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -28,5 +28,11 @@ gboolean          vireo_image_format_detect_file        (const char        *path
 gboolean          vireo_image_format_needs_conversion   (VireoImageFormat   format);
 const char       *vireo_image_format_get_name           (VireoImageFormat   format);
 const char       *vireo_image_format_get_qemu_name      (VireoImageFormat   format);
+gboolean          vireo_vmdk_descriptor_check           (const char        *text,
+                                                         gsize              len,
+                                                         GError           **error);
+gboolean          vireo_image_format_check_references   (const char        *path,
+                                                         VireoImageFormat   format,
+                                                         GError           **error);
 
 G_END_DECLS

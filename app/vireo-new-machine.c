@@ -1053,7 +1053,8 @@ vireo_new_machine_validate_source (VireoNewMachine  *self,
         if (!vireo_image_format_detect_file (self->disk_image, &format, error))
           return FALSE;
         if (vireo_image_format_needs_conversion (format))
-          return vireo_image_converter_check_available (format, error);
+          return vireo_image_converter_check_available (format, error) &&
+                 vireo_image_format_check_references (self->disk_image, format, error);
         return vireo_disk_image_probe (self->disk_image, NULL, NULL, error);
       }
 

@@ -4,7 +4,8 @@
  * disk image is converted: qemu-img's progress output
  * (vireo-qemu-img-progress.c), fed in pieces of the sizes the input's
  * first byte picks, as a pipe would hand them over, and the header
- * format detection (vireo-image-format.c) on the same bytes. Beyond "no
+ * format detection and the VMDK descriptor check (vireo-image-format.c)
+ * on the same bytes. Beyond "no
  * crash": the progress stays between 0 and 1 and never goes back, and a
  * record the parser accepts is a value it can stand behind.
  *
@@ -36,6 +37,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (vireo_qemu_img_parse_progress ((const char *) data, size, &value) && value > 10000)
     abort ();
+
+  /* A refusal always says why. */
+  {
+    GError *error = NULL;
+
+    if (!vireo_vmdk_descriptor_check ((const char *) data, size, &error) &&
+        (error == NULL || error->message == NULL))
+      abort ();
+    g_clear_error (&error);
+  }
 
   if (size == 0)
     return 0;

@@ -156,6 +156,70 @@ test_detect_file (void)
   g_assert_cmpint (format, ==, VIREO_IMAGE_FORMAT_RAW);
 }
 
+/* VMDK descriptors: the files they name --------------------------------- */
+
+static gboolean
+descriptor_ok (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = vireo_vmdk_descriptor_check (text, strlen (text), &error);
+
+  g_assert_true (ok == (error == NULL));
+  if (!ok)
+    {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      g_test_message ("%s", error->message);
+    }
+  return ok;
+}
+
+static void
+test_vmdk_descriptor (void)
+{
+  static const char * const good[] = {
+    "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\n"
+    "createType=\"monolithicFlat\"\n\n# Extent description\n"
+    "RW 131072 FLAT \"disk-flat.vmdk\" 0\n\nddb.virtualHWVersion = \"4\"\n",
+    "RW 8 SPARSE \"a b.vmdk\"\r\nRDONLY 8 SPARSE \"c.vmdk\"\r\n",
+    "  RW 8 FLAT \"x.vmdk\" 0\nparentFileNameHint=\"base.vmdk\"\n",
+    /* No parent, said with an empty hint. */
+    "parentFileNameHint=\"\"\n",
+    /* Not extent lines: other words, or no quotes. */
+    "RWX 8 FLAT \"/etc/passwd\" 0\n# RW 8 FLAT \"/etc/passwd\"\nRW 8 FLAT noquotes 0\n",
+    /* qemu-img stops at the NUL; so does the check. */
+    "RW 8 FLAT \"ok.vmdk\" 0\n",
+    "",
+  };
+  static const char * const bad[] = {
+    "RW 8 FLAT \"/home/user/.ssh/id_rsa\" 0\n",
+    "RW 8 FLAT \"../../secret\" 0\n",
+    "RW 8 FLAT \"sub/disk.vmdk\" 0\n",
+    "RW 8 FLAT \"nbd://example.com/disk\" 0\n",
+    "RW 8 FLAT \"json:{\\\"driver\\\":\\\"file\\\"}\" 0\n",
+    "RW 8 FLAT \"..\" 0\n",
+    "RW 8 FLAT \"\" 0\n",
+    "\tRDONLY 8 SPARSE \"C:\\\\disk.vmdk\"\n",
+    "NOACCESS 8 ZERO \"/dev/sda\"\n",
+    "RW 8 FLAT \"unterminated/\n",
+    "parentFileNameHint=\"/var/lib/base.vmdk\"\n",
+    "ddb.x = 1 parentFileNameHint=\"http://example.com/b\"\n",
+    /* The hint cut off where its name should start. */
+    "parentFileNameHint=",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (descriptor_ok (good[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_test_message ("%s", bad[i]);
+      g_assert_false (descriptor_ok (bad[i]));
+    }
+
+  /* Past a NUL nothing is read, as by qemu-img. */
+  g_assert_true (vireo_vmdk_descriptor_check ("RW 8 FLAT \"a.vmdk\"\0RW 8 FLAT \"/x\"\n", 33, NULL));
+  g_assert_true (vireo_vmdk_descriptor_check (NULL, 0, NULL));
+}
+
 /* Progress ---------------------------------------------------------------- */
 
 static gboolean
@@ -601,6 +665,84 @@ test_convert_unique_names (void)
   g_assert_cmpint (qemu_img ("compare", first, second, NULL), ==, 0);
 }
 
+/* A VMDK naming a file outside its folder is refused before qemu-img
+ * runs: at the source page, and by the converter itself. */
+static void
+test_convert_refuses_references (void)
+{
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
+  g_autoptr(VireoLibrary) library = vireo_library_new (store);
+  g_autoptr(VireoNewMachine) wizard = NULL;
+  g_autoptr(VireoImageConverter) converter = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *flat = tmp_path ("flat.vmdk");
+  g_autofree char *flat_data = tmp_path ("flat-flat.vmdk");
+  g_autofree char *descriptor = NULL;
+  g_autofree char *evil = tmp_path ("evil.vmdk");
+  g_autofree char *sparse = tmp_path ("sparse.vmdk");
+  g_autofree char *secret = tmp_path ("secret.txt");
+  g_autofree char *path = NULL;
+  g_autoptr(GString) text = NULL;
+  g_autofree guint8 *header = g_malloc0 (4096);
+  guint64 capacity = 0, desc_offset = GUINT64_TO_LE (2);
+  gsize len = 0;
+  Watch watch = { 0 };
+
+  if (!have_qemu_img ())
+    return;
+
+  /* What qemu-img writes for a descriptor with a flat extent passes. */
+  g_assert_cmpint (qemu_img ("create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", flat, "1M", NULL), ==, 0);
+  g_assert_true (g_file_test (flat_data, G_FILE_TEST_EXISTS));
+  g_assert_true (vireo_image_format_check_references (flat, VIREO_IMAGE_FORMAT_VMDK, &error));
+  g_assert_no_error (error);
+
+  /* The same, its extent pointed at another file of the user's. */
+  write_file (secret, "not for the guest\n", 18);
+  g_file_get_contents (flat, &descriptor, &len, &error);
+  g_assert_no_error (error);
+  text = g_string_new_len (descriptor, (gssize) len);
+  g_assert_cmpuint (g_string_replace (text, "\"flat-flat.vmdk\"", "\"../cache/secret.txt\"", 0), ==, 1);
+  write_file (evil, text->str, text->len);
+  wizard = new_wizard (library, evil);
+  g_assert_false (vireo_new_machine_validate_source (wizard, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "../cache/secret.txt"));
+  g_clear_error (&error);
+  g_assert_null (create (wizard, NULL, &watch, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  converter = vireo_image_converter_new (evil, VIREO_IMAGE_FORMAT_VMDK,
+                                         vireo_profile_store_get_images_dir (store));
+  path = convert (converter, &error);
+  g_assert_null (path);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_cmpuint (count_images (library), ==, 0);
+
+  /* A sparse header of capacity 0 whose descriptor (sector 2) names an
+   * absolute path. */
+  memcpy (header, "KDMV\1\0\0\0\3\0\0\0", 12);
+  memcpy (header + 12, &capacity, 8);
+  memcpy (header + 28, &desc_offset, 8);
+  memcpy (header + 1024, "RW 8 FLAT \"/etc/passwd\" 0\n", 27);
+  write_file (sparse, header, 4096);
+  g_assert_false (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  /* The same bytes at sector 2 of an image with a capacity are data. */
+  capacity = GUINT64_TO_LE (8);
+  memcpy (header + 12, &capacity, 8);
+  write_file (sparse, header, 4096);
+  g_assert_true (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
+  g_assert_no_error (error);
+  /* A parent hint in the embedded descriptor (byte 512 on). */
+  memcpy (header + 512, "parentFileNameHint=\"/etc/shadow\"\n", 33);
+  write_file (sparse, header, 4096);
+  g_assert_false (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
 static void
 test_convert_fails (void)
 {
@@ -685,6 +827,7 @@ main (int   argc,
 
   g_test_add_func ("/image-import/detect", test_detect);
   g_test_add_func ("/image-import/detect-file", test_detect_file);
+  g_test_add_func ("/image-import/vmdk-descriptor", test_vmdk_descriptor);
   g_test_add_func ("/image-import/progress-parse", test_progress_parse);
   g_test_add_func ("/image-import/progress-stream", test_progress_stream);
   g_test_add_func ("/image-import/qemu-img-missing", test_qemu_img_missing);
@@ -693,6 +836,7 @@ main (int   argc,
   g_test_add_func ("/image-import/convert-vhdx", test_convert_vhdx);
   g_test_add_func ("/image-import/convert-cancel", test_convert_cancel);
   g_test_add_func ("/image-import/convert-unique-names", test_convert_unique_names);
+  g_test_add_func ("/image-import/convert-refuses-references", test_convert_refuses_references);
   g_test_add_func ("/image-import/convert-fails", test_convert_fails);
 
   return g_test_run ();
