@@ -43,6 +43,7 @@
 
 #include "vireo-display.h"
 #include "vireo-keymap.h"
+#include "vireo-spice-link.h"
 
 /* Scancodes are below 0x200 (0x100 marks the 0xe0 prefix). */
 #define N_SCANCODES 0x200
@@ -461,49 +462,6 @@ on_scroll_cb (GtkEventControllerScroll *controller,
   return TRUE;
 }
 
-/* ---- links ---- */
-
-/* Where a channel is in its link with the server, kept on the channel:
- * a session must not be torn down while one of its channels is half-way
- * through its link. spice-client-glib then warns about an incomplete link
- * header; and spice-server, which sets up its display and cursor channels
- * on its worker thread after the link reply has gone out, warns about a
- * client that went away while a channel was connecting. So a display or
- * cursor channel counts as linked once its first message arrived (the
- * primary surface; the pointer's shape or its absence), which the server
- * sends when that set-up is done. */
-typedef enum {
-  LINK_NONE,                /* no socket yet */
-  LINK_LINKING,             /* socket handed over, link not finished */
-  LINK_DONE,                /* linked, failed or closed */
-} LinkState;
-
-/* The channel kinds whose link ends with their first message. */
-static gboolean
-links_on_first_message (SpiceChannel *channel)
-{
-  return SPICE_IS_DISPLAY_CHANNEL (channel) || SPICE_IS_CURSOR_CHANNEL (channel);
-}
-
-static GQuark
-link_state_quark (void)
-{
-  return g_quark_from_static_string ("vireo-display-link-state");
-}
-
-static LinkState
-get_link_state (SpiceChannel *channel)
-{
-  return GPOINTER_TO_INT (g_object_get_qdata (G_OBJECT (channel), link_state_quark ()));
-}
-
-static void
-set_link_state (SpiceChannel *channel,
-                LinkState     state)
-{
-  g_object_set_qdata (G_OBJECT (channel), link_state_quark (), GINT_TO_POINTER (state));
-}
-
 /* ---- the guest's pointer image ---- */
 
 /* Guest pixels per logical pixel of the widget, as the frame is shown. */
@@ -562,7 +520,7 @@ on_cursor_notify_cb (GObject      *channel,
 {
   SpiceCursorShape *shape = NULL;
 
-  set_link_state (SPICE_CHANNEL (channel), LINK_DONE);
+  vireo_spice_link_set_state (SPICE_CHANNEL (channel), VIREO_SPICE_LINK_DONE);
   g_object_get (channel, "cursor", &shape, NULL);
   if (shape == NULL)
     return;
@@ -587,7 +545,7 @@ static void
 on_cursor_hide_cb (SpiceChannel *channel,
                    VireoDisplay *self)
 {
-  set_link_state (channel, LINK_DONE);
+  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
   self->cursor_shown = FALSE;
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "none");
 }
@@ -596,7 +554,7 @@ static void
 on_cursor_reset_cb (SpiceChannel *channel,
                     VireoDisplay *self)
 {
-  set_link_state (channel, LINK_DONE);
+  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
   self->cursor_shown = FALSE;
   gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
 }
@@ -656,7 +614,7 @@ on_primary_create_cb (SpiceChannel *channel,
                       gpointer      data,
                       VireoDisplay *self)
 {
-  set_link_state (channel, LINK_DONE);
+  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
   if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
     return;
   self->width = width;
@@ -988,132 +946,6 @@ vireo_display_measure (GtkWidget      *widget,
 
 /* ---- the connection ---- */
 
-/* ---- closing a session whose channels may still be linking ---- */
-
-/* The longest a closing session waits for links to finish: a server that
- * stopped answering must not keep the session alive. */
-#define CLOSE_TIMEOUT_MS 3000
-
-typedef struct {
-  SpiceSession *session;
-  guint         linking;
-  guint         timeout_id;
-  guint         idle_id;
-} ClosingSession;
-
-static gboolean
-closing_finish_cb (gpointer user_data)
-{
-  ClosingSession *closing = user_data;
-  GList *channels = spice_session_get_channels (closing->session);
-
-  for (GList *l = channels; l != NULL; l = l->next)
-    g_signal_handlers_disconnect_by_data (l->data, closing);
-  g_list_free (channels);
-  g_clear_handle_id (&closing->timeout_id, g_source_remove);
-  g_clear_handle_id (&closing->idle_id, g_source_remove);
-  spice_session_disconnect (closing->session);
-  g_object_unref (closing->session);
-  g_free (closing);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_closing_timeout_cb (gpointer user_data)
-{
-  ClosingSession *closing = user_data;
-
-  closing->timeout_id = 0;
-  g_debug ("display: channels still linking after %d ms, closing anyway", CLOSE_TIMEOUT_MS);
-  return closing_finish_cb (closing);
-}
-
-static void
-closing_channel_done (SpiceChannel   *channel,
-                      ClosingSession *closing)
-{
-  if (get_link_state (channel) != LINK_LINKING)
-    return;
-  set_link_state (channel, LINK_DONE);
-  g_signal_handlers_disconnect_by_data (channel, closing);
-  /* Not from inside the channel's own signal. */
-  if (--closing->linking == 0 && closing->idle_id == 0)
-    closing->idle_id = g_idle_add (closing_finish_cb, closing);
-}
-
-static void
-on_closing_channel_event_cb (SpiceChannel      *channel,
-                             SpiceChannelEvent  event,
-                             ClosingSession    *closing)
-{
-  if ((event == SPICE_CHANNEL_OPENED && !links_on_first_message (channel)) ||
-      event == SPICE_CHANNEL_CLOSED || event >= SPICE_CHANNEL_ERROR_CONNECT)
-    closing_channel_done (channel, closing);
-}
-
-/* The first message of a display or cursor channel. */
-static void
-on_closing_primary_create_cb (SpiceChannel   *channel,
-                              int             format,
-                              int             width,
-                              int             height,
-                              int             stride,
-                              int             shmid,
-                              gpointer        data,
-                              ClosingSession *closing)
-{
-  closing_channel_done (channel, closing);
-}
-
-static void
-on_closing_cursor_notify_cb (SpiceChannel   *channel,
-                             GParamSpec     *pspec,
-                             ClosingSession *closing)
-{
-  closing_channel_done (channel, closing);
-}
-
-static void
-on_closing_cursor_cb (SpiceChannel   *channel,
-                      ClosingSession *closing)
-{
-  closing_channel_done (channel, closing);
-}
-
-/* Takes over @session: disconnects it once no channel is linking. */
-static void
-close_session (SpiceSession *session)
-{
-  ClosingSession *closing = g_new0 (ClosingSession, 1);
-  GList *channels;
-
-  closing->session = session;
-  channels = spice_session_get_channels (session);
-  for (GList *l = channels; l != NULL; l = l->next)
-    {
-      if (get_link_state (l->data) != LINK_LINKING)
-        continue;
-      closing->linking++;
-      g_signal_connect (l->data, "channel-event", G_CALLBACK (on_closing_channel_event_cb), closing);
-      if (SPICE_IS_DISPLAY_CHANNEL (l->data))
-        g_signal_connect (l->data, "display-primary-create",
-                          G_CALLBACK (on_closing_primary_create_cb), closing);
-      else if (SPICE_IS_CURSOR_CHANNEL (l->data))
-        {
-          g_signal_connect (l->data, "notify::cursor", G_CALLBACK (on_closing_cursor_notify_cb), closing);
-          g_signal_connect (l->data, "cursor-hide", G_CALLBACK (on_closing_cursor_cb), closing);
-          g_signal_connect (l->data, "cursor-reset", G_CALLBACK (on_closing_cursor_cb), closing);
-        }
-    }
-  g_list_free (channels);
-  if (closing->linking == 0)
-    {
-      closing_finish_cb (closing);
-      return;
-    }
-  closing->timeout_id = g_timeout_add (CLOSE_TIMEOUT_MS, on_closing_timeout_cb, closing);
-}
-
 /* ---- the session ---- */
 
 static void
@@ -1132,7 +964,7 @@ on_open_fd_cb (SpiceChannel *channel,
       spice_channel_disconnect (channel, SPICE_CHANNEL_ERROR_CONNECT);
       return;
     }
-  set_link_state (channel, LINK_LINKING);
+  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_LINKING);
   spice_channel_open_fd (channel, fd);
 }
 
@@ -1185,8 +1017,8 @@ on_channel_event_cb (SpiceChannel      *channel,
   if (event != SPICE_CHANNEL_OPENED && event != SPICE_CHANNEL_CLOSED &&
       event < SPICE_CHANNEL_ERROR_CONNECT)
     return;
-  if (event != SPICE_CHANNEL_OPENED || !links_on_first_message (channel))
-    set_link_state (channel, LINK_DONE);
+  if (event != SPICE_CHANNEL_OPENED || !vireo_spice_link_on_first_message (channel))
+    vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
   if (channel == self->display_channel)
     set_display_linked (self, event == SPICE_CHANNEL_OPENED);
   if ((gpointer) channel != (gpointer) self->main || event == SPICE_CHANNEL_OPENED)
@@ -1281,7 +1113,7 @@ vireo_display_connect (VireoDisplay  *self,
     }
   /* The main channel, made by open_fd(), links on that socket. */
   if (self->main != NULL)
-    set_link_state (SPICE_CHANNEL (self->main), LINK_LINKING);
+    vireo_spice_link_set_state (SPICE_CHANNEL (self->main), VIREO_SPICE_LINK_LINKING);
   return TRUE;
 }
 
@@ -1311,7 +1143,7 @@ vireo_display_disconnect (VireoDisplay *self)
   self->inputs = NULL;
   self->cursor_channel = NULL;
   /* Channels still linking finish first; the session goes after. */
-  close_session (session);
+  vireo_spice_link_close_session (session);
   set_display_linked (self, FALSE);
 }
 
