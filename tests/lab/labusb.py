@@ -52,6 +52,7 @@ L1_MARGIN = 480
 KEY_A = 30
 SCANCODE_A = 0x1e
 ABS_X_SENT = 16384
+SPICE_CAPS_LOCK = 4
 TABLET_MAX = 32767
 
 # bochs: the DRM driver of vireo-vmm's --display bochs (QEMU's standard
@@ -99,6 +100,20 @@ if [ "$(param inject)" = 1 ]; then
 	wait
 	echo "VIREO-L2-KBDEVENTS $(cat /tmp/kbd)"
 	echo "VIREO-L2-TABEVENTS $(cat /tmp/tab)"
+fi
+if [ "$(param leds)" = 1 ]; then
+	# Caps Lock on, as a desktop does it: an EV_LED write to the event
+	# node, which usbhid turns into SET_REPORT to the keyboard; two
+	# input_event records, the LED and a SYN_REPORT. The host's client,
+	# still connected, moves the tablet once it was told Caps Lock.
+	dd if=/dev/input/$tev bs=24 count=1 of=/dev/null 2>/dev/null &
+	sleep 1
+	z='\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+	printf "$z\021\000\001\000\001\000\000\000$z\000\000\000\000\000\000\000\000" > /dev/input/$kev ||
+		hang "writing EV_LED to $kev failed"
+	echo VIREO-L2-LEDSET
+	wait
+	echo VIREO-L2-LEDDONE
 fi
 echo VIREO-L2-POWEROFF
 poweroff -f
@@ -172,6 +187,8 @@ class UsbVireo(labguest.Vireo):
         self.sent = None
         # The monitor rounds the scaled position to the nearest step.
         self.tolerance = 0.5
+        # The guest's keyboard LEDs reach SPICE clients.
+        self.leds = True
 
     def argv(self, kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl):
         return super().argv(kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl) + [
@@ -184,8 +201,12 @@ class UsbVireo(labguest.Vireo):
         w, h = int(m.group(1)), int(m.group(2))
         # Three quarters across, a third down: neither edge nor centre.
         x, y = w * 3 // 4, h // 3
+        # --wait-leds: the guest turns Caps Lock on once it has the events;
+        # the client must be told (spice_server_kbd_leds), and then
+        # moves the tablet, which lets the guest go on.
         cmd = [self.spice_probe, '--unix', guest.ctl, '--wait-size', f'{w}x{h}',
-               '--keys', hex(SCANCODE_A), '--tablet', f'{x},{y}', '--timeout', '240']
+               '--keys', hex(SCANCODE_A), '--tablet', f'{x},{y}',
+               '--wait-leds', str(SPICE_CAPS_LOCK), '--timeout', '240']
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         except subprocess.TimeoutExpired:
@@ -193,6 +214,8 @@ class UsbVireo(labguest.Vireo):
         guest.stderr.extend('spice-probe: ' + line for line in (r.stdout + r.stderr).splitlines())
         if r.returncode != 0 or 'sent' not in r.stdout.split():
             raise OSError(f'spice-probe exited with {r.returncode}: {r.stderr.strip()}')
+        if f'leds {SPICE_CAPS_LOCK}' not in r.stdout.splitlines():
+            raise OSError('the SPICE client was not told Caps Lock')
         self.sent = (tablet_scale(x, w), tablet_scale(y, h))
 
 
@@ -222,7 +245,8 @@ def check_guest(guest, inject, timeout):
         raise ScenarioFailed(f'timed out after {timeout} s (markers: {" ".join(seen)})') from None
     except OSError as e:
         raise ScenarioFailed(f'sending input: {e}') from None
-    for need in ('KBD', 'TABLET', 'POWEROFF') + (('KBDEVENTS', 'TABEVENTS') if inject else ()):
+    leds = ('LEDSET', 'LEDDONE') if getattr(guest.monitor, 'leds', False) else ()
+    for need in ('KBD', 'TABLET', 'POWEROFF') + (('KBDEVENTS', 'TABEVENTS') if inject else ()) + leds:
         if need not in seen:
             raise ScenarioFailed(f'no {need} from the guest (markers: {" ".join(seen)})')
     if inject:
@@ -244,7 +268,7 @@ def run_scenario(plan, monitor_name, sid, cpus, timeout):
     vireo = monitor_name == 'vireo'
     monitor = UsbVireo(plan['vireo_vmm'], plan['spice_probe']) if vireo else UsbQemu()
     append = (f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
-              f' vireo.fb={int(vireo)}')
+              f' vireo.fb={int(vireo)} vireo.leds={int(vireo)}')
     log_path = os.path.join(plan['log_dir'], f'{monitor_name}-{sid}.log')
     t0 = time.monotonic()
     reason = None

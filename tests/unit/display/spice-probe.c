@@ -15,19 +15,20 @@
  * within MIN..MAX (no upper bound if MAX is left out).
  *
  * With --keys, --tablet, --wait-leds or --bench it then waits for the
- * inputs channel (and client mouse mode for --tablet and --bench).
- * --wait-leds waits until the keyboard LEDs the server reports (SPICE's
- * modifier bits: 1 Scroll, 2 Num, 4 Caps Lock) are MASK and prints
- * "leds MASK". Then it presses and releases each PC scancode (set 1,
- * 0xe0xx for the extended keys) in turn, moves the tablet to (X, Y) in
- * the primary's coordinates with that button mask, and for --bench (the
- * input latency benchmark, bench/input.py) sends N events INTERVAL_MS
- * apart, tablet moves and KEY_A presses and releases in turn, each move
- * to a position no other move uses, printing "bench I tablet X Y NS" or
- * "bench I key SCANCODE DOWN NS" per event, NS being CLOCK_MONOTONIC just
- * before the event was handed to the client library. Finally it flushes
- * the channel and prints "sent". Exit status 0 on success, 1 on a
- * timeout, 2 for bad arguments.
+ * inputs channel (and client mouse mode for --tablet and --bench),
+ * presses and releases each PC scancode (set 1, 0xe0xx for the extended
+ * keys) in turn, moves the tablet to (X, Y) in the primary's coordinates
+ * with that button mask, and for --bench (the input latency benchmark,
+ * bench/input.py) sends N events INTERVAL_MS apart, tablet moves and
+ * KEY_A presses and releases in turn, each move to a position no other
+ * move uses, printing "bench I tablet X Y NS" or "bench I key SCANCODE
+ * DOWN NS" per event, NS being CLOCK_MONOTONIC just before the event was
+ * handed to the client library. It flushes the channel and prints "sent".
+ * --wait-leds then waits until the keyboard LEDs the server reports
+ * (SPICE's modifier bits: 1 Scroll, 2 Num, 4 Caps Lock) are MASK, prints
+ * "leds MASK" and, with --tablet, moves the tablet one pixel right: a
+ * guest that set its LEDs learns that way that a viewer saw them. Exit
+ * status 0 on success, 1 on a timeout, 2 for bad arguments.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -398,18 +399,6 @@ main (int argc, char **argv)
           return 1;
         }
       inputs = test_client_inputs (want.c);
-      if (leds != NULL)
-        {
-          if (!wait_for (leds_match, &want, end))
-            {
-              int now = -1;
-
-              g_object_get (inputs, "key-modifiers", &now, NULL);
-              g_printerr ("spice-probe: keyboard LEDs %d after %d s, wanted %d\n", now, timeout, want.leds);
-              return 1;
-            }
-          printf ("leds %d\n", want.leds);
-        }
       for (guint i = 0; i < keys->len; i++)
         {
           spice_inputs_channel_key_press (inputs, g_array_index (keys, guint, i));
@@ -432,6 +421,36 @@ main (int argc, char **argv)
           g_usleep (2000);
         }
       printf ("sent\n");
+      fflush (stdout);
+      if (leds != NULL)
+        {
+          if (!wait_for (leds_match, &want, end))
+            {
+              int now = -1;
+
+              g_object_get (inputs, "key-modifiers", &now, NULL);
+              g_printerr ("spice-probe: keyboard LEDs %d after %d s, wanted %d\n", now, timeout, want.leds);
+              return 1;
+            }
+          printf ("leds %d\n", want.leds);
+          /* The guest waits for this move to learn that the LEDs arrived. */
+          if (tablet != NULL)
+            {
+              spice_inputs_channel_position (inputs, tx + 1, ty, 0, tbuttons);
+              flushed = FALSE;
+              spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
+              while (!flushed)
+                {
+                  if (g_get_monotonic_time () > end)
+                    {
+                      g_printerr ("spice-probe: the inputs channel did not flush within %d s\n", timeout);
+                      return 1;
+                    }
+                  g_main_context_iteration (NULL, FALSE);
+                  g_usleep (2000);
+                }
+            }
+        }
     }
   if (want.c->main != NULL)
     g_object_get (want.c->main, "agent-connected", &agent, NULL);
