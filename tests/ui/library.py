@@ -3,7 +3,7 @@
 """ui library test: machine profiles placed in the user's config folder
 appear as cards; a broken profile is set aside as *.broken and reported in
 a banner; Ctrl+F searches; starting a machine the monitor cannot run
-(firmware boot, a file that is not a kernel) shows an error toast and
+(its UEFI firmware missing, a file that is not a kernel) shows an error toast and
 leaves it stopped; a card opens its console page and back; a machine booting SeaBIOS shows
 a live thumbnail of its screen on its card; Delete asks,
 then removes the profile file and, when asked to, the disk image. Where
@@ -38,6 +38,7 @@ BROKEN = "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f64"
 machines_dir = os.path.join(s.env["XDG_CONFIG_HOME"], "vireo", "machines")
 images_dir = os.path.join(s.env["XDG_DATA_HOME"], "vireo", "images")
 garbage_kernel = os.path.join(s.tmp, "not-a-kernel")
+missing_ovmf = os.path.join(s.tmp, "no-such-OVMF_CODE_4M.fd")
 windows_disk = os.path.join(images_dir, WINDOWS + ".qcow2")
 
 
@@ -82,9 +83,11 @@ def setup():
     files = {
         DEBIAN: profile(DEBIAN, "Debian Server", "http://debian.org/debian/11",
                         "\n    <boot dev=\"hd\"/>"),
+        # UEFI, with a firmware file that is not there: refused in words.
         WINDOWS: profile(WINDOWS, "Windows Desktop", "http://microsoft.com/win/11",
-                         "\n    <boot dev=\"hd\"/>", disk=windows_disk,
-                         firmware=' firmware="efi"'),
+                         "\n    <loader readonly=\"yes\" type=\"pflash\">"
+                         f"{missing_ovmf}</loader>\n    <boot dev=\"hd\"/>",
+                         disk=windows_disk, firmware=' firmware="efi"'),
         BUILD: profile(BUILD, "Build Box", "http://debian.org/debian/11",
                        f"\n    <kernel>{garbage_kernel}</kernel>\n    <cmdline>console=ttyS0</cmdline>"),
     }
@@ -159,7 +162,7 @@ def toast_after_start(uuid, words):
 
 
 def firmware_refused():
-    toast_after_start(WINDOWS, ["can't start machines with UEFI firmware"])()
+    toast_after_start(WINDOWS, ["UEFI firmware is not installed", missing_ovmf, "ovmf"])()
     time.sleep(0.5)
     s.screenshot("toast-firmware")
 
@@ -401,7 +404,7 @@ try:
     if tap.step("machines from profiles in XDG_CONFIG_HOME appear as cards", library_shows_machines):
         tap.step("a broken profile is set aside as *.broken and reported", broken_profile_reported)
         tap.step("Ctrl+F searches names and OS names", search_filters)
-        tap.step("a firmware-boot machine is refused with a toast", firmware_refused)
+        tap.step("a UEFI machine without its firmware is refused with a toast", firmware_refused)
         tap.step("a machine whose kernel is not a kernel shows an error toast",
                  toast_after_start(BUILD, ["Build Box", "could not start"]))
         tap.step("a machine opens its console page and goes back", console_page)
