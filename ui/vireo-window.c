@@ -38,6 +38,8 @@ struct _VireoWindow
   /* The open confirmation, for the tests to answer. */
   AdwMessageDialog     *dialog;
   GtkCheckButton       *dialog_check;
+  /* The open Import Machine chooser. */
+  GtkFileChooserNative *import_chooser;
 
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
@@ -575,6 +577,147 @@ machine_properties_action (GtkWidget  *widget,
     gtk_window_present (GTK_WINDOW (vireo_machine_properties_dialog_new (GTK_WINDOW (self), machine)));
 }
 
+/* Importing --------------------------------------------------------------- */
+
+typedef struct
+{
+  VireoWindow  *self;
+  VireoLibrary *library;
+  GFile        *file;
+} ImportRequest;
+
+static void
+import_request_free (ImportRequest *request)
+{
+  g_object_unref (request->self);
+  g_object_unref (request->library);
+  g_object_unref (request->file);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ImportRequest, import_request_free)
+
+static void
+on_imported_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ImportRequest) request = user_data;
+  VireoWindow *self = request->self;
+  GFile *file = request->file;
+  g_autoptr(VireoProfile) profile = NULL;
+  g_autoptr(GPtrArray) dropped = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *detail = NULL;
+  VireoMachine *machine;
+
+  profile = vireo_profile_store_import_finish (VIREO_PROFILE_STORE (object), result, &dropped, &error);
+  /* The store has saved it; the library's model is what the cards show.
+   * It outlives the window, which may have closed meanwhile. */
+  machine = profile != NULL ? vireo_library_add (request->library, profile) : NULL;
+  if (self->library == NULL)
+    return;
+  if (profile == NULL)
+    {
+      g_autofree char *basename = g_file_get_basename (file);
+
+      title = g_strdup_printf (_("“%s” could not be imported"), basename);
+      show_error (self, title, error->message);
+      return;
+    }
+
+  adw_leaflet_set_visible_child_name (self->leaflet, "library");
+  title = g_strdup_printf (_("“%s” imported"), vireo_machine_get_name (machine));
+  /* What the description asked for that Vireo has no equivalent of is
+   * worth reading once, not silently lost. */
+  if (dropped != NULL && dropped->len > 0)
+    {
+      g_autofree char *list = NULL;
+
+      g_ptr_array_add (dropped, NULL);
+      list = g_strjoinv ("\n", (char **) dropped->pdata);
+      g_ptr_array_remove_index (dropped, dropped->len - 1);
+      detail = g_strdup_printf (_("Left out, as Vireo has no equivalent:\n%s"), list);
+    }
+  show_error (self, title, detail);
+}
+
+static void
+import_file (VireoWindow *self,
+             GFile       *file)
+{
+  ImportRequest *request;
+
+  if (self->library == NULL)
+    return;
+
+  request = g_new0 (ImportRequest, 1);
+  request->self = g_object_ref (self);
+  request->library = g_object_ref (self->library);
+  request->file = g_object_ref (file);
+  vireo_profile_store_import_async (vireo_library_get_store (self->library), file, NULL,
+                                    on_imported_cb, request);
+}
+
+static void
+on_import_chooser_response_cb (VireoWindow     *self,
+                               int              response,
+                               GtkNativeDialog *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        import_file (self, file);
+    }
+  g_clear_object (&self->import_chooser);
+}
+
+static void
+add_filter (GtkFileChooser *chooser,
+            const char     *name,
+            ...)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  const char *pattern;
+  va_list args;
+
+  gtk_file_filter_set_name (filter, name);
+  va_start (args, name);
+  while ((pattern = va_arg (args, const char *)) != NULL)
+    gtk_file_filter_add_pattern (filter, pattern);
+  va_end (args);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  VireoWindow *self = VIREO_WINDOW (widget);
+  GtkFileChooser *chooser;
+
+  if (self->library == NULL || self->import_chooser != NULL)
+    return;
+
+  self->import_chooser = gtk_file_chooser_native_new (_("Import Machine"), GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                      _("_Import"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->import_chooser), TRUE);
+  chooser = GTK_FILE_CHOOSER (self->import_chooser);
+  add_filter (chooser, _("Machine descriptions and disk images"),
+              "*.xml", "*.qcow2", "*.img", "*.raw", NULL);
+  add_filter (chooser, _("Machine descriptions"), "*.xml", NULL);
+  add_filter (chooser, _("Disk images"), "*.qcow2", "*.img", "*.raw", NULL);
+  add_filter (chooser, _("All files"), "*", NULL);
+  g_signal_connect_object (self->import_chooser, "response",
+                           G_CALLBACK (on_import_chooser_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->import_chooser));
+}
+
 /* Closing with machines running ------------------------------------------- */
 
 static void
@@ -780,6 +923,19 @@ test_console_action (GtkWidget  *widget,
     g_printerr ("test-console-action %s: no such action\n", name);
 }
 
+/* Imports the file at a path as Import Machine does with the file the
+ * chooser returns, for the ui tests: a native chooser is out of their
+ * reach. */
+static void
+test_import_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
+
+  import_file (VIREO_WINDOW (widget), file);
+}
+
 /* Answers the open confirmation as a click would, after setting its
  * check box (if it has one). */
 static void
@@ -854,6 +1010,9 @@ vireo_window_dispose (GObject *object)
 {
   VireoWindow *self = (VireoWindow *)object;
 
+  if (self->import_chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->import_chooser));
+  g_clear_object (&self->import_chooser);
   g_clear_object (&self->library);
   gtk_widget_dispose_template (GTK_WIDGET (self), VIREO_TYPE_WINDOW);
 
@@ -911,8 +1070,10 @@ vireo_window_class_init (VireoWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.machine-delete", "s", machine_delete_action);
   gtk_widget_class_install_action (widget_class, "win.machine-properties", "s", machine_properties_action);
   gtk_widget_class_install_action (widget_class, "win.new-machine", NULL, new_machine_action);
+  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "win.test-dump", "s", test_dump_action);
   gtk_widget_class_install_action (widget_class, "win.test-respond", "(sb)", test_respond_action);
+  gtk_widget_class_install_action (widget_class, "win.test-import", "s", test_import_action);
   gtk_widget_class_install_action (widget_class, "win.test-console-action", "(ss)", test_console_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);

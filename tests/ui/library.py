@@ -14,7 +14,8 @@ down on the power button; its console page shows the guest's display
 Pictures, and sends Ctrl+Alt+Del and Ctrl+Alt+Fn (fullscreen is left
 out: this WM-less X server never fullscreens a window); closing the
 window while it runs asks, keeps it running in the background, and Shut
-Down ends the process once the guest is off. The window is checked through win.test-dump (what it shows, as
+Down ends the process once the guest is off. Import Machine turns a libvirt
+description into a card and refuses a broken one or a VMDK in a toast. The window is checked through win.test-dump (what it shows, as
 text), and screenshots are kept for people to look at.
 
 usage: library.py VIREO SCHEMAS_DIR SCREENSHOTS_DIR GUEST_DIR"""
@@ -378,6 +379,53 @@ def close_while_running():
                 f"the new window's display {state['display'][0]}")
 
 
+def import_machine():
+    """Import Machine, as the menu item does with the file the chooser
+    returns (win.test-import takes its path): a libvirt description
+    becomes a card; a broken one and a VMDK are refused in a toast."""
+    # The menu item's action opens the chooser; Escape cancels it.
+    s.window_action("win.import")
+    w = s.wait_window("^Import Machine$", proc=state["proc"])
+    s.key(w, "Escape")
+    s.wait_no_window("^Import Machine$")
+    imported = "3e9a7c51-8b2d-4f6e-a0c4-5d7e9f1b3c25"
+    good = os.path.join(s.tmp, "imported.xml")
+    with open(good, "w") as f:
+        f.write(profile(imported, "Imported Box", "http://debian.org/debian/11",
+                        "\n    <boot dev=\"hd\"/>"))
+    before = names(s.dump())
+    s.window_action("win.test-import", gvariant_string(good))
+    d = s.wait_dump(lambda d: "Imported Box" in names(d), "a card for the imported machine")
+    check(sorted(names(d)) == sorted(before + ["Imported Box"]),
+          f"the library after the import is {names(d)}, not {before} and Imported Box")
+    card = [c for c in d["card"] if c[2] == "Imported Box"][0]
+    check(card[1] == "stopped", f"the imported machine is {card[1]}")
+    check(os.path.exists(os.path.join(machines_dir, card[0] + ".xml")),
+          f"no profile saved for the imported machine: {sorted(os.listdir(machines_dir))}")
+    check(any(t.startswith("“Imported Box” imported") for t in d.get("toast", [])),
+          f"no toast for the import: {d.get('toast')}")
+
+    bad = os.path.join(s.tmp, "broken.xml")
+    with open(bad, "w") as f:
+        f.write("<domain type='kvm'><name>half a file")
+    vmdk = os.path.join(s.tmp, "old.vmdk")
+    with open(vmdk, "wb") as f:
+        f.write(b"KDMV" + b"\0" * 1020)
+    for path, words in ((bad, ["“broken.xml” could not be imported"]),
+                        (vmdk, ["“old.vmdk” could not be imported", "VMDK",
+                                "make a new machine"])):
+        n = len(s.dump().get("toast", []))
+        s.window_action("win.test-import", gvariant_string(path))
+        d = s.wait_dump(lambda d: len(d.get("toast", [])) > n, f"an error toast for {path}")
+        toast = d["toast"][-1]
+        for w in words:
+            check(w in toast, f"the toast says {toast!r}, without {w!r}")
+        check(len(toast) > len(words[0]) + 2, f"the toast gives no reason: {toast!r}")
+        check(sorted(names(d)) == sorted(before + ["Imported Box"]),
+              f"a refused import changed the library: {names(d)}")
+    s.screenshot("import-refused")
+
+
 def quit_shuts_down():
     p = state["proc"]
     s.action("quit")
@@ -414,6 +462,8 @@ try:
         else:
             print("# no /dev/kvm or no SeaBIOS: the live thumbnail is left out", flush=True)
         tap.step("Delete asks, then removes the profile (and the disk when asked)", delete_machine)
+        tap.step("Import Machine adds a described machine and refuses broken files in a toast",
+                 import_machine)
         if os.path.exists("/dev/kvm"):
             if tap.step("a machine runs, pauses, resumes and shuts down", run_machine):
                 if tap.step("closing the window while it runs asks and can keep it running",
