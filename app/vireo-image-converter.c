@@ -688,7 +688,8 @@ vireo_image_converter_run_async (VireoImageConverter *self,
     }
 
   /* Hidden, and named as nothing a machine would use. */
-  template = g_build_filename (run->dir, ".vireo-convert-XXXXXX.part", NULL);
+  template = g_build_filename (run->dir, VIREO_IMAGE_CONVERTER_PART_PREFIX "XXXXXX"
+                              VIREO_IMAGE_CONVERTER_PART_SUFFIX, NULL);
   fd = g_mkstemp_full (template, O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0)
     {

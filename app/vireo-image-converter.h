@@ -10,6 +10,12 @@
 
 G_BEGIN_DECLS
 
+/* The hidden name a conversion writes to in the images folder until it
+ * has finished (.vireo-convert-XXXXXX.part); the profile store removes
+ * stale ones an interrupted run left behind. */
+#define VIREO_IMAGE_CONVERTER_PART_PREFIX ".vireo-convert-"
+#define VIREO_IMAGE_CONVERTER_PART_SUFFIX ".part"
+
 #define VIREO_TYPE_IMAGE_CONVERTER (vireo_image_converter_get_type ())
 
 G_DECLARE_FINAL_TYPE (VireoImageConverter, vireo_image_converter, VIREO, IMAGE_CONVERTER, GObject)

@@ -24,6 +24,7 @@
 #include <glib/gstdio.h>
 #include <libxml/parser.h>
 
+#include "vireo-image-converter.h"
 #include "vireo-image-format.h"
 #include "vireo-profile-store.h"
 
@@ -634,12 +635,53 @@ compare_names (gconstpointer a,
   return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* A conversion that was interrupted (the app killed, the computer
+ * switched off) leaves its hidden partial image in the images folder;
+ * qemu-img writes to a running one all the time, so one untouched for
+ * this long is a leftover, not another window's conversion. */
+#define PART_STALE_SECONDS (10 * 60)
+
+static void
+remove_conversion_leftovers (GFile        *images_dir,
+                             GCancellable *cancellable)
+{
+  g_autoptr(GFileEnumerator) enumerator = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  enumerator = g_file_enumerate_children (images_dir,
+                                          G_FILE_ATTRIBUTE_STANDARD_NAME ","
+                                          G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                                          G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                                          G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, NULL);
+  while (enumerator != NULL)
+    {
+      g_autoptr(GDateTime) modified = NULL;
+      GFileInfo *info;
+      GFile *child;
+      const char *name;
+
+      if (!g_file_enumerator_iterate (enumerator, &info, &child, cancellable, NULL) || info == NULL)
+        break;
+      name = g_file_info_get_name (info);
+      if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR
+          || !g_str_has_prefix (name, VIREO_IMAGE_CONVERTER_PART_PREFIX)
+          || !g_str_has_suffix (name, VIREO_IMAGE_CONVERTER_PART_SUFFIX))
+        continue;
+      modified = g_file_info_get_modification_date_time (info);
+      if (modified != NULL
+          && g_date_time_difference (now, modified) >= PART_STALE_SECONDS * G_TIME_SPAN_SECOND)
+        /* Best effort: a file that cannot go stays for the next start. */
+        g_file_delete (child, cancellable, NULL);
+    }
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  VireoProfileStore *self = source_object;
   GFile *dir = task_data;
   g_autoptr(GFileEnumerator) enumerator = NULL;
   g_autoptr(GPtrArray) basenames = g_ptr_array_new_with_free_func (g_free);
@@ -719,6 +761,9 @@ load_thread (GTask        *task,
                                       basename, load_error->message, aside_error->message));
     }
 
+  /* images_dir is set at construction and never changes. */
+  remove_conversion_leftovers (self->images_dir, cancellable);
+
   g_task_return_pointer (task, result, load_result_free);
 }
 
@@ -726,7 +771,8 @@ load_thread (GTask        *task,
  * vireo_profile_store_load_async:
  *
  * Reads every profile in a worker thread. Unreadable ones are moved aside
- * and reported by vireo_profile_store_load_finish().
+ * and reported by vireo_profile_store_load_finish(). Partial images an
+ * interrupted conversion left in the images folder are removed.
  */
 void
 vireo_profile_store_load_async (VireoProfileStore   *self,

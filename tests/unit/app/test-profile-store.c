@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -260,6 +262,38 @@ test_store_empty (void)
   profiles = load (store, &broken);
   g_assert_cmpuint (profiles->len, ==, 0);
   g_assert_cmpuint (broken->len, ==, 0);
+}
+
+/* Partial images an interrupted conversion left behind go at the next
+ * load; a recent one (a conversion still running elsewhere) and the
+ * user's own files stay. */
+static void
+test_store_conversion_leftovers (void)
+{
+  g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GPtrArray) broken = NULL;
+  const char *images = g_file_peek_path (vireo_profile_store_get_images_dir (store));
+  g_autofree char *stale = g_build_filename (images, ".vireo-convert-AbC123.part", NULL);
+  g_autofree char *fresh = g_build_filename (images, ".vireo-convert-XyZ789.part", NULL);
+  g_autofree char *disk = g_build_filename (images, "mine.part", NULL);
+  g_autofree char *folder = g_build_filename (images, ".vireo-convert-dir.part", NULL);
+  struct utimbuf old = { .actime = time (NULL) - 3600, .modtime = time (NULL) - 3600 };
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (stale, "half an image", -1, NULL));
+  g_assert_true (g_file_set_contents (fresh, "being written", -1, NULL));
+  g_assert_true (g_file_set_contents (disk, "the user's", -1, NULL));
+  g_assert_cmpint (g_utime (stale, &old), ==, 0);
+  g_assert_cmpint (g_utime (disk, &old), ==, 0);
+  g_assert_cmpint (g_utime (folder, &old), ==, 0);
+
+  profiles = load (store, &broken);
+  g_assert_cmpuint (profiles->len, ==, 0);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (disk, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
 }
 
 static void
@@ -565,6 +599,7 @@ main (int   argc,
   g_test_add_func ("/profile-store/atomic-failure", test_store_atomic_failure);
   g_test_add_func ("/profile-store/broken", test_store_broken);
   g_test_add_func ("/profile-store/empty", test_store_empty);
+  g_test_add_func ("/profile-store/conversion-leftovers", test_store_conversion_leftovers);
   g_test_add_func ("/profile-store/unique-names", test_store_unique_names);
   g_test_add_func ("/profile-store/new-image-file", test_store_new_image_file);
   g_test_add_func ("/profile-store/delete", test_store_delete);
