@@ -24,16 +24,15 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "vireo-vmm.h"
 
 #include "vireo-machine.h"
 #include "vireo-machine-private.h"
+#include "vireo-firmware-files.h"
 #include "vireo-thumbnail.h"
 
 /* One boot of the machine: the monitor instance and what its threads need
@@ -840,25 +839,6 @@ typedef enum {
   DISK_KIND_CDROM,
 } DiskKind;
 
-/* SeaBIOS and OVMF (4 MiB flash layout: the code, and the template every
- * machine's variable store starts as), as Debian's seabios and ovmf
- * packages lay them out under /usr/share. */
-#define SEABIOS_IMAGE "seabios/bios-256k.bin"
-#define OVMF_CODE_IMAGE "OVMF/OVMF_CODE_4M.fd"
-#define OVMF_VARS_IMAGE "OVMF/OVMF_VARS_4M.fd"
-
-/* The Flatpak bundles the same files under its own prefix (/app/share),
- * which is looked at first; otherwise the system's. */
-static char *
-find_firmware (const char *relative)
-{
-  g_autofree char *own = g_build_filename (DATADIR, relative, NULL);
-
-  if (g_file_test (own, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&own);
-  return g_build_filename ("/usr/share", relative, NULL);
-}
-
 static void
 start_data_free (gpointer data)
 {
@@ -881,59 +861,6 @@ start_data_free (gpointer data)
 }
 
 static void
-set_uefi_missing (GError     **error,
-                  const char  *path)
-{
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               _("The UEFI firmware is not installed (%s is missing). "
-                 "Install the “ovmf” package, or choose BIOS in the machine’s properties."),
-               path);
-}
-
-/* A machine's UEFI variables start as a copy of OVMF's template, made
- * under a temporary name and renamed so that a failed copy never leaves
- * a half-written store the firmware would then have to repair. */
-static gboolean
-ensure_uefi_vars (const char  *path,
-                  GError     **error)
-{
-  g_autoptr(GFile) template = NULL;
-  g_autoptr(GFile) tmp = NULL;
-  g_autofree char *tmp_path = NULL;
-  g_autofree char *template_path = NULL;
-
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    return TRUE;
-
-  template_path = find_firmware (OVMF_VARS_IMAGE);
-  if (!g_file_test (template_path, G_FILE_TEST_IS_REGULAR))
-    {
-      set_uefi_missing (error, template_path);
-      return FALSE;
-    }
-
-  tmp_path = g_strconcat (path, ".new", NULL);
-  template = g_file_new_for_path (template_path);
-  tmp = g_file_new_for_path (tmp_path);
-  if (!g_file_copy (template, tmp, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
-    {
-      g_unlink (tmp_path);
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      int saved = errno;
-
-      g_unlink (tmp_path);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the machine’s UEFI variables (%s): %s"),
-                   path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
 start_thread (GTask        *task,
               gpointer      source_object,
               gpointer      task_data,
@@ -944,7 +871,7 @@ start_thread (GTask        *task,
   VmmMachine *vmm;
   GError *error = NULL;
 
-  if (start->uefi_vars != NULL && !ensure_uefi_vars (start->uefi_vars, &error))
+  if (start->uefi_vars != NULL && !vireo_firmware_files_ensure_uefi_vars (start->uefi_vars, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1074,12 +1001,12 @@ vireo_machine_start_async (VireoMachine        *self,
       g_autofree char *system_code = NULL;
 
       if (code == NULL)
-        code = system_code = find_firmware (OVMF_CODE_IMAGE);
+        code = system_code = vireo_firmware_files_find (VIREO_FIRMWARE_FILES_OVMF_CODE);
       if (!g_file_test (code, G_FILE_TEST_IS_REGULAR))
         {
           GError *error = NULL;
 
-          set_uefi_missing (&error, code);
+          vireo_firmware_files_set_missing (&error, code);
           g_task_return_error (task, error);
           return;
         }
@@ -1108,11 +1035,11 @@ vireo_machine_start_async (VireoMachine        *self,
     {
       const char *code = vireo_profile_get_loader (self->profile);
 
-      start->uefi_code = code != NULL ? g_strdup (code) : find_firmware (OVMF_CODE_IMAGE);
+      start->uefi_code = code != NULL ? g_strdup (code) : vireo_firmware_files_find (VIREO_FIRMWARE_FILES_OVMF_CODE);
       start->uefi_vars = g_strdup (vireo_profile_get_nvram (self->profile));
     }
   else if (firmware_boot)
-    start->bios = find_firmware (SEABIOS_IMAGE);
+    start->bios = vireo_firmware_files_find (VIREO_FIRMWARE_FILES_SEABIOS);
   if (start->realmode_image == NULL)
     {
       start->kernel = g_strdup (vireo_profile_get_kernel (self->profile));
