@@ -331,6 +331,19 @@ def cmd_run_plan(args, prefix=''):
     for sid, fmt, boots in SCENARIOS:
         print(f'{prefix}lab: disk {sid}: starting', flush=True)
         reason, took, log_path = run_scenario(plan, sid, fmt, boots)
+        if reason is not None and ('(markers: )' in reason or 'before /init ran' in reason):
+            # An intermittent early-boot failure of the L2 guest (a hang or
+            # a triple fault before /init, seen in 3 of 5 runs of the qcow2
+            # read boot on 2026-12-07, never on its write boot nor on raw;
+            # cause not found yet: tests/lab/README.md). The first attempt's
+            # log is kept and the scenario runs once more, so that this
+            # known failure neither hides nor fails the rest of the run.
+            first = log_path[:-len('.log')] + '-attempt1.log'
+            os.replace(log_path, first)
+            print(f'{prefix}lab: disk {sid}: the guest failed before /init ({reason});'
+                  f' log kept as {first}; running the scenario once more', flush=True)
+            reason, again, log_path = run_scenario(plan, sid, fmt, boots)
+            took += again
         res = {'name': sid, 'ok': reason is None, 'reason': reason,
                'seconds': round(took, 1), 'log': log_path}
         with open(plan['results'], 'a', encoding='utf-8') as f:
