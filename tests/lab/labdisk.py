@@ -334,8 +334,8 @@ def cmd_run_plan(args, prefix=''):
         if reason is not None and ('(markers: )' in reason or 'before /init ran' in reason):
             # An intermittent early-boot failure of the L2 guest (a hang or
             # a triple fault before /init, seen in 3 of 5 runs of the qcow2
-            # read boot on 2026-12-07, never on its write boot nor on raw;
-            # cause not found yet: tests/lab/README.md). The first attempt's
+            # read boot on 2026-12-07 and once in its write boot, never on
+            # raw; cause not found yet: tests/lab/README.md). The first attempt's
             # log is kept and the scenario runs once more, so that this
             # known failure neither hides nor fails the rest of the run.
             first = log_path[:-len('.log')] + '-attempt1.log'
