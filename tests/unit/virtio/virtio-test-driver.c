@@ -371,6 +371,11 @@ vtd_wait_used (Vtd *vtd, unsigned qi, uint32_t *id, uint32_t *len, unsigned time
       *len = l;
   }
   q->last_used++;
+  /* The device thread publishes the used entry before it raises the
+   * interrupt; wait for it to finish that call so that the caller sees the
+   * interrupt (or the PBA bit) the entry came with. */
+  if (vtd->vio != NULL)
+    vmm_ioloop_run_sync (vmm_virtio_ioloop (vtd->vio), NULL, NULL);
   return TRUE;
 }
 
