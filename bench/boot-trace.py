@@ -26,7 +26,6 @@ On AMD (SVM) kvm_exit reasons are VMEXIT codes: 0x7b (123) IOIO,
 Needs root in L1 (tracefs), which the lab has.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
 
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
 import labcache  # noqa: E402
 import labguest  # noqa: E402
 import labl1  # noqa: E402
@@ -120,8 +120,7 @@ def trace_one(monitor, kernel, initrd, append, work, out):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     if not os.path.exists(f'{TRACEFS}/events'):
         subprocess.run(['mount', '-t', 'tracefs', 'tracefs', TRACEFS], check=False)
     mons = [labguest.Qemu('pc')]
@@ -137,20 +136,14 @@ def cmd_inner(plan_path):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache, vireo-vmm)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__)
     ap.add_argument('--append', default=APPEND, help='the guest kernel command line')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     cache = labcache.Cache(args.build_dir)
     vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
-    out_dir = os.path.join(cache.build_dir, 'bench')
-    os.makedirs(out_dir, exist_ok=True)
+    out_dir = benchlab.out_dir(cache)
     plan = {
         'kernel': cache.vmlinuz(),
         'initrd': cache._image('l2-boot-trace', INIT, []),
@@ -158,14 +151,9 @@ def main():
         'append': args.append,
         'out': os.path.join(out_dir, 'boot-trace.txt'),
     }
-    plan_path = os.path.join(out_dir, 'boot-trace-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
-    inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
-    if labl1.hardware_kvm():
-        status = cmd_inner(plan_path)
-    else:
-        status = labl1.run(cache, inner, timeout=3 * TIMEOUT)
+    plan_path = benchlab.write_plan(cache, 'boot-trace', plan)
+    status = benchlab.run_inner(cache, labl1.hardware_kvm(), __file__, plan_path, cmd_inner,
+                                3 * TIMEOUT)
     print(f'boot-trace: {plan["out"]}' if status == 0 else
           f'boot-trace: the tracing run failed (status {status})')
     return 0 if status == 0 else 1

@@ -25,7 +25,6 @@ reported with ratios Vireo/QEMU.
   python3 bench/boot.py --build-dir _build/run [--repeat 5] [--memory 512]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
 
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
 import labcache  # noqa: E402
 import labguest  # noqa: E402
 import labl1  # noqa: E402
@@ -90,8 +90,7 @@ def measure_once(monitor, kernel, initrd, memory_mb, work):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     mons = _monitors(plan['vireo_vmm'])
     results = []
     with tempfile.TemporaryDirectory(prefix='vireo-bench-') as work:
@@ -108,8 +107,7 @@ def cmd_inner(plan_path):
                 r['round'] = i
                 results.append(r)
                 print(f'bench: {json.dumps(r)}', flush=True)
-    with open(plan['results'], 'w', encoding='utf-8') as f:
-        json.dump(results, f, indent=1)
+    benchlab.save_results(plan, results)
     return 0
 
 
@@ -163,36 +161,16 @@ def print_table(rows, plan, out=sys.stdout):
                   f'memory overhead {v["overhead_mib"] / r["overhead_mib"]:.2f}x')
 
 
-def _buildtype(build_dir):
-    # An unoptimised monitor would be measured unfairly: say which it was.
-    try:
-        with open(os.path.join(build_dir, 'meson-info', 'intro-buildoptions.json'),
-                  encoding='utf-8') as f:
-            opts = {o['name']: o['value'] for o in json.load(f)}
-        return f'{opts["buildtype"]}, b_sanitize={opts.get("b_sanitize", "none")}'
-    except (OSError, ValueError, KeyError):
-        return 'unknown'
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache, vireo-vmm)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__)
     ap.add_argument('--repeat', type=int, default=5)
     ap.add_argument('--memory', type=int, default=512, help='guest MiB')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     cache = labcache.Cache(args.build_dir)
-    vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
-    if not os.access(vireo, os.X_OK):
-        print(f'bench: {vireo} not found: measuring QEMU only', file=sys.stderr)
-        vireo = None
-    out_dir = os.path.join(cache.build_dir, 'bench')
-    os.makedirs(out_dir, exist_ok=True)
+    vireo = benchlab.vireo_vmm(cache, args.vireo_vmm)
+    out_dir = benchlab.out_dir(cache)
     hw = labl1.hardware_kvm()
     plan = {
         'kernel': cache.vmlinuz(),
@@ -202,26 +180,14 @@ def main():
         'memory_mb': args.memory,
         'repeat': args.repeat,
         'results': os.path.join(out_dir, 'boot-results.json'),
-        'buildtype': _buildtype(cache.build_dir),
-        'where': ('directly on hardware KVM' if hw else
-                  'inside the nested lab (L1: QEMU TCG, -smp 2; guests under L1 KVM)'),
+        'buildtype': benchlab.buildtype(cache.build_dir),
+        'where': benchlab.where(hw),
     }
-    if os.path.exists(plan['results']):
-        os.unlink(plan['results'])
-    plan_path = os.path.join(out_dir, 'boot-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
-    inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
-    if hw:
-        status = cmd_inner(plan_path)
-    else:
-        per_round = len(_monitors(vireo)) * RUN_TIMEOUT
-        status = labl1.run(cache, inner, timeout=(args.repeat + 1) * per_round + 300)
-    if status != 0 or not os.path.exists(plan['results']):
-        print(f'bench: the measuring run failed (status {status})', file=sys.stderr)
+    per_round = len(_monitors(vireo)) * RUN_TIMEOUT
+    results = benchlab.measure(cache, hw, 'boot', plan, __file__, cmd_inner,
+                               (args.repeat + 1) * per_round + 300)
+    if results is None:
         return 1
-    with open(plan['results'], encoding='utf-8') as f:
-        results = json.load(f)
     names = [m.name for m in _monitors(vireo)]
     print_table(summarize(results, names), plan)
     return 0

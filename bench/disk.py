@@ -26,7 +26,6 @@ all alike) after one unmeasured warm-up each; medians, ratios Vireo/QEMU.
   python3 bench/disk.py --build-dir _build/run [--repeat 3]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -40,6 +39,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
 
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
 import labcache  # noqa: E402
 import labdisk  # noqa: E402
 import labguest  # noqa: E402
@@ -205,8 +205,7 @@ def measure_once(mon, plan, work):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     results = {'guest': [], 'host': []}
     with tempfile.TemporaryDirectory(prefix='vireo-bench-disk-',
                                      dir=plan['work_parent']) as work:
@@ -240,8 +239,7 @@ def cmd_inner(plan_path):
         finally:
             if plan['ramdisk']:
                 subprocess.run(_tool('umount') + [store], check=False)
-    with open(plan['results'], 'w', encoding='utf-8') as f:
-        json.dump(results, f, indent=1)
+    benchlab.save_results(plan, results)
     return 0
 
 
@@ -296,44 +294,19 @@ def print_table(rows, names, plan, out=sys.stdout):
         p(line)
 
 
-def _buildtype(build_dir):
-    try:
-        with open(os.path.join(build_dir, 'meson-info', 'intro-buildoptions.json'),
-                  encoding='utf-8') as f:
-            opts = {o['name']: o['value'] for o in json.load(f)}
-        return f'{opts["buildtype"]}, b_sanitize={opts.get("b_sanitize", "none")}'
-    except (OSError, ValueError, KeyError):
-        return 'unknown'
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache, vireo-vmm)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__)
     ap.add_argument('--repeat', type=int, default=3)
     ap.add_argument('--rand-count', type=int, default=2000, help='4 KiB reads per run')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     cache = labcache.Cache(args.build_dir)
-    vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
-    if not os.access(vireo, os.X_OK):
-        print(f'bench: {vireo} not found: measuring QEMU only', file=sys.stderr)
-        vireo = None
-    out_dir = os.path.join(cache.build_dir, 'bench')
-    os.makedirs(out_dir, exist_ok=True)
-    disk_io = os.path.join(out_dir, 'disk-io')
-    r = subprocess.run(['cc', '-static', '-O2', '-o', disk_io, os.path.join(HERE, 'disk-io.c')],
-                       capture_output=True, text=True, check=False)
-    if r.returncode != 0:
-        print(f'bench: cannot build disk-io (static; libc6-dev needed): {r.stderr.strip()}',
-              file=sys.stderr)
+    vireo = benchlab.vireo_vmm(cache, args.vireo_vmm)
+    out_dir = benchlab.out_dir(cache)
+    disk_io_bin = benchlab.build_guest_program(out_dir, 'disk-io')
+    if disk_io_bin is None:
         return 1
-    with open(disk_io, 'rb') as f:
-        disk_io_bin = f.read()
     hw = labl1.hardware_kvm()
     kernel_dir = os.path.join(cache.kernel(), 'lib', 'modules', cache.kernel_release(), 'kernel')
     plan = {
@@ -341,36 +314,24 @@ def main():
         'kernel_release': cache.kernel_release(),
         'initrd': labdisk.build_initramfs(cache, 'l2-diskbench', bench_init(args.rand_count),
                                           ['virtio'], [('bin/disk-io', disk_io_bin, 0o755)]),
-        'disk_io': disk_io,
+        'disk_io': os.path.join(out_dir, 'disk-io'),
         'vireo_vmm': os.path.abspath(vireo) if vireo else None,
         'repeat': args.repeat,
         'results': os.path.join(out_dir, 'disk-results.json'),
-        'buildtype': _buildtype(cache.build_dir),
+        'buildtype': benchlab.buildtype(cache.build_dir),
         # In L1 the images go on a RAM disk (see the module doc); on a
         # real host, next to the build.
         'ramdisk': not hw,
         'l1_modules': kernel_dir,
         'work_parent': None if not hw else out_dir,
-        'where': ('directly on hardware KVM' if hw else
-                  'inside the nested lab (L1: QEMU TCG, -smp 2; guests under L1 KVM)'),
+        'where': benchlab.where(hw),
     }
-    if os.path.exists(plan['results']):
-        os.unlink(plan['results'])
-    plan_path = os.path.join(out_dir, 'disk-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
-    inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
     names = (['vireo'] if vireo else []) + ['qemu-pc']
-    if hw:
-        status = cmd_inner(plan_path)
-    else:
-        runs = (args.repeat + 1) * len(FORMATS) * len(names)
-        status = labl1.run(cache, inner, timeout=runs * RUN_TIMEOUT + 600)
-    if status != 0 or not os.path.exists(plan['results']):
-        print(f'bench: the measuring run failed (status {status})', file=sys.stderr)
+    runs = (args.repeat + 1) * len(FORMATS) * len(names)
+    results = benchlab.measure(cache, hw, 'disk', plan, __file__, cmd_inner,
+                               runs * RUN_TIMEOUT + 600)
+    if results is None:
         return 1
-    with open(plan['results'], encoding='utf-8') as f:
-        results = json.load(f)
     print_table(summarize(results, names), names, plan)
     return 0
 

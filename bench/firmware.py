@@ -25,7 +25,6 @@ aborts once OVMF hands over to GRUB (tests/lab/README.md). Run this where
   python3 bench/firmware.py --build-dir _build/run [--repeat 5]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -39,7 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
 sys.path.insert(0, HERE)
 
-import boot  # noqa: E402  (one boot measured, the build type)
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
+import boot  # noqa: E402  (one boot measured)
 import labcache  # noqa: E402
 import labfw  # noqa: E402  (the CD)
 import labl1  # noqa: E402
@@ -98,8 +98,7 @@ def _monitors(vireo_vmm, iso, work, uefi):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     results = []
     # Firmware, GRUB and the CD come before the kernel: more time than a
     # direct boot needs inside the lab.
@@ -117,8 +116,7 @@ def cmd_inner(plan_path):
                 r['round'] = i
                 results.append(r)
                 print(f'bench: {json.dumps(r)}', flush=True)
-    with open(plan['results'], 'w', encoding='utf-8') as f:
-        json.dump(results, f, indent=1)
+    benchlab.save_results(plan, results)
     return 0
 
 
@@ -154,19 +152,14 @@ def print_table(results, names, plan, out=sys.stdout):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache, vireo-vmm)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__)
     ap.add_argument('--repeat', type=int, default=5)
     ap.add_argument('--memory', type=int, default=512, help='guest MiB')
     ap.add_argument('--uefi', action='store_true',
                     help='boot through OVMF instead (hardware KVM only: see above)')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     for path, pkg in ((SEABIOS, 'seabios'),) + (((OVMF_CODE, 'ovmf'),) if args.uefi else ()):
         if not os.path.isfile(path):
             print(f'bench: {path} missing: install the {pkg} package', file=sys.stderr)
@@ -177,12 +170,8 @@ def main():
               ' run --uefi where /dev/kvm is hardware virtualization', file=sys.stderr)
         return 1
     cache = labcache.Cache(args.build_dir)
-    vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
-    if not os.access(vireo, os.X_OK):
-        print(f'bench: {vireo} not found: measuring QEMU only', file=sys.stderr)
-        vireo = None
-    out_dir = os.path.join(cache.build_dir, 'bench')
-    os.makedirs(out_dir, exist_ok=True)
+    vireo = benchlab.vireo_vmm(cache, args.vireo_vmm)
+    out_dir = benchlab.out_dir(cache)
     plan = {
         'iso': labfw.build_iso(cache, 'bench', APPEND, timeout=0,
                                initrd=cache.l2_initramfs('idle')),
@@ -192,27 +181,14 @@ def main():
         'repeat': args.repeat,
         'uefi': args.uefi,
         'results': os.path.join(out_dir, 'firmware-results.json'),
-        'buildtype': boot._buildtype(cache.build_dir),
-        'where': ('directly on hardware KVM' if hw else
-                  'inside the nested lab (L1: QEMU TCG, -smp 2; guests under L1 KVM)'),
+        'buildtype': benchlab.buildtype(cache.build_dir),
+        'where': benchlab.where(hw),
     }
-    if os.path.exists(plan['results']):
-        os.unlink(plan['results'])
-    plan_path = os.path.join(out_dir, 'firmware-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
     names = ['vireo'] * bool(vireo) + ['qemu-q35', 'qemu-pc']
-    if hw:
-        status = cmd_inner(plan_path)
-    else:
-        inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
-        status = labl1.run(cache, inner,
-                           timeout=(args.repeat + 1) * len(names) * RUN_TIMEOUT + 300)
-    if status != 0 or not os.path.exists(plan['results']):
-        print(f'bench: the measuring run failed (status {status})', file=sys.stderr)
+    results = benchlab.measure(cache, hw, 'firmware', plan, __file__, cmd_inner,
+                               (args.repeat + 1) * len(names) * RUN_TIMEOUT + 300)
+    if results is None:
         return 1
-    with open(plan['results'], encoding='utf-8') as f:
-        results = json.load(f)
     print_table(results, names, plan)
     return 0
 

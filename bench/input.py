@@ -40,8 +40,6 @@ usage:
       plays the guest's xHCI driver; see bench/README.md)
 """
 
-import argparse
-import json
 import os
 import queue
 import re
@@ -56,6 +54,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lab'))
 
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
 import labcache  # noqa: E402
 import labdisk  # noqa: E402
 import labguest  # noqa: E402
@@ -275,8 +274,7 @@ def measure_once(mon, plan, work):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     results = []
     with tempfile.TemporaryDirectory(prefix='vireo-bench-input-') as work:
         mons = ([VireoSpice(plan['vireo_vmm'])] if plan['vireo_vmm'] else []) + [QemuSpice()]
@@ -286,8 +284,7 @@ def cmd_inner(plan_path):
                 r['round'] = i
                 results.append(r)
                 print(f'bench: {mon.name} round {i}: {r.get("error", "ok")}', flush=True)
-    with open(plan['results'], 'w', encoding='utf-8') as f:
-        json.dump(results, f)
+    benchlab.save_results(plan, results)
     return 0
 
 
@@ -419,16 +416,6 @@ def print_table(rows, names, plan, out=sys.stdout):
             p(f'# {name}: clock drift between the probe sets {rows[name]["drift_ppm"]:.0f} ppm')
 
 
-def _buildtype(build_dir):
-    try:
-        with open(os.path.join(build_dir, 'meson-info', 'intro-buildoptions.json'),
-                  encoding='utf-8') as f:
-            opts = {o['name']: o['value'] for o in json.load(f)}
-        return f'{opts["buildtype"]}, b_sanitize={opts.get("b_sanitize", "none")}'
-    except (OSError, ValueError, KeyError):
-        return 'unknown'
-
-
 def monitor_share(build_dir, events):
     """The monitor's own share, without a guest (tests/unit/usb/input-bench)."""
     exe = os.path.join(build_dir, 'tests', 'unit', 'usb', 'input-bench')
@@ -449,9 +436,7 @@ def monitor_share(build_dir, events):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache; vireo-vmm, spice-probe)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__, 'meson build folder (lab cache; vireo-vmm, spice-probe)')
     ap.add_argument('--spice-probe', help='default: BUILD_DIR/tests/unit/display/spice-probe')
     ap.add_argument('--events', type=int, default=200)
     ap.add_argument('--interval', type=int, default=200, help='ms between events')
@@ -459,38 +444,26 @@ def main():
     ap.add_argument('--repeat', type=int, default=1, help='guests per monitor')
     ap.add_argument('--monitor-share', action='store_true',
                     help='measure the monitor alone (input-bench), no guest')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     if args.monitor_share:
         return monitor_share(args.build_dir, args.events if args.events != 200 else 2000)
     cache = labcache.Cache(args.build_dir)
-    vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
     probe = args.spice_probe or os.path.join(cache.build_dir, 'tests', 'unit', 'display',
                                              'spice-probe')
     if not os.access(probe, os.X_OK):
         print(f'bench: {probe} not found (meson compile spice-probe)', file=sys.stderr)
         return 1
-    if not os.access(vireo, os.X_OK):
-        print(f'bench: {vireo} not found: measuring QEMU only', file=sys.stderr)
-        vireo = None
-    out_dir = os.path.join(cache.build_dir, 'bench')
+    vireo = benchlab.vireo_vmm(cache, args.vireo_vmm)
+    out_dir = benchlab.out_dir(cache)
     log_dir = os.path.join(out_dir, 'input-logs')
     os.makedirs(log_dir, exist_ok=True)
     for old in os.listdir(log_dir):
         os.unlink(os.path.join(log_dir, old))
-    guest_exe = os.path.join(out_dir, 'input-guest')
-    r = subprocess.run(['cc', '-static', '-O2', '-o', guest_exe, os.path.join(HERE, 'input-guest.c')],
-                       capture_output=True, text=True, check=False)
-    if r.returncode != 0:
-        print(f'bench: cannot build input-guest (static; libc6-dev needed): {r.stderr.strip()}',
-              file=sys.stderr)
+    guest_bin = benchlab.build_guest_program(out_dir, 'input-guest')
+    if guest_bin is None:
         return 1
-    with open(guest_exe, 'rb') as f:
-        guest_bin = f.read()
     hw = labl1.hardware_kvm()
     plan = {
         'kernel': cache.vmlinuz(),
@@ -505,28 +478,16 @@ def main():
         'repeat': args.repeat,
         'results': os.path.join(out_dir, 'input-results.json'),
         'log_dir': log_dir,
-        'buildtype': _buildtype(os.path.dirname(os.path.dirname(os.path.abspath(vireo))))
+        'buildtype': benchlab.buildtype(os.path.dirname(os.path.dirname(os.path.abspath(vireo))))
         if vireo else 'none',
-        'where': ('directly on hardware KVM' if hw else
-                  'inside the nested lab (L1: QEMU TCG, -smp 2; guests under L1 KVM)'),
+        'where': benchlab.where(hw),
     }
-    if os.path.exists(plan['results']):
-        os.unlink(plan['results'])
-    plan_path = os.path.join(out_dir, 'input-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
-    inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
     names = (['vireo'] if vireo else []) + ['qemu-pc']
-    if hw:
-        status = cmd_inner(plan_path)
-    else:
-        status = labl1.run(cache, inner, timeout=args.repeat * len(names) * RUN_TIMEOUT + 600,
-                           on_line=lambda line: print('# ' + line, flush=True))
-    if status != 0 or not os.path.exists(plan['results']):
-        print(f'bench: the measuring run failed (status {status})', file=sys.stderr)
+    results = benchlab.measure(cache, hw, 'input', plan, __file__, cmd_inner,
+                               args.repeat * len(names) * RUN_TIMEOUT + 600,
+                               on_line=lambda line: print('# ' + line, flush=True))
+    if results is None:
         return 1
-    with open(plan['results'], encoding='utf-8') as f:
-        results = json.load(f)
     print_table(summarize(results, names), names, plan)
     return 0
 

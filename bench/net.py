@@ -24,7 +24,6 @@ Runs are interleaved across monitors; medians and the ratio Vireo/QEMU
   python3 bench/net.py --build-dir _build/run [--repeat 2] [--size 32]
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import urllib.request
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'lab'))
 
+import benchlab  # noqa: E402  (the command line, the plan, the measuring run)
 import labcache  # noqa: E402
 import labguest  # noqa: E402
 import labl1  # noqa: E402
@@ -132,8 +132,7 @@ def measure_once(name, plan, work):
 
 
 def cmd_inner(plan_path):
-    with open(plan_path, encoding='utf-8') as f:
-        plan = json.load(f)
+    plan = benchlab.load_plan(plan_path)
     names = _monitor_names(plan['vireo_vmm'])
     results = []
     labnet.loopback_up()
@@ -146,8 +145,7 @@ def cmd_inner(plan_path):
                 r['round'] = i
                 results.append(r)
                 print(f'bench: {json.dumps(r)}', flush=True)
-    with open(plan['results'], 'w', encoding='utf-8') as f:
-        json.dump(results, f, indent=1)
+    benchlab.save_results(plan, results)
     return 0
 
 
@@ -185,35 +183,16 @@ def print_table(results, plan, out=sys.stdout):
         p('Vireo/QEMU throughput: ' + ', '.join(f'{k} {v[k] / q[k]:.2f}x' for k in KINDS))
 
 
-def _buildtype(build_dir):
-    try:
-        with open(os.path.join(build_dir, 'meson-info', 'intro-buildoptions.json'),
-                  encoding='utf-8') as f:
-            opts = {o['name']: o['value'] for o in json.load(f)}
-        return f'{opts["buildtype"]}, b_sanitize={opts.get("b_sanitize", "none")}'
-    except (OSError, ValueError, KeyError):
-        return 'unknown'
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--build-dir', help='meson build folder (lab cache, vireo-vmm)')
-    ap.add_argument('--vireo-vmm', help='default: BUILD_DIR/vmm-core/vireo-vmm')
+    ap = benchlab.arg_parser(__doc__)
     ap.add_argument('--repeat', type=int, default=2)
     ap.add_argument('--size', type=int, default=32, help='MiB per transfer')
-    ap.add_argument('--inner', help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = benchlab.parse_args(ap)
     if args.inner:
         return cmd_inner(args.inner)
-    if not args.build_dir:
-        ap.error('--build-dir is required')
     cache = labcache.Cache(args.build_dir)
-    vireo = args.vireo_vmm or os.path.join(cache.build_dir, 'vmm-core', 'vireo-vmm')
-    if not os.access(vireo, os.X_OK):
-        print(f'bench: {vireo} not found: measuring QEMU only', file=sys.stderr)
-        vireo = None
-    out_dir = os.path.join(cache.build_dir, 'bench')
-    os.makedirs(out_dir, exist_ok=True)
+    vireo = benchlab.vireo_vmm(cache, args.vireo_vmm)
+    out_dir = benchlab.out_dir(cache)
     hw = labl1.hardware_kvm()
     plan = {
         'kernel': cache.vmlinuz(),
@@ -223,27 +202,15 @@ def main():
         'repeat': args.repeat,
         'size_mib': args.size,
         'results': os.path.join(out_dir, 'net-results.json'),
-        'buildtype': _buildtype(cache.build_dir),
-        'where': ('directly on hardware KVM' if hw else
-                  'inside the nested lab (L1: QEMU TCG, -smp 2; guests under L1 KVM)'),
+        'buildtype': benchlab.buildtype(cache.build_dir),
+        'where': benchlab.where(hw),
     }
-    if os.path.exists(plan['results']):
-        os.unlink(plan['results'])
-    plan_path = os.path.join(out_dir, 'net-plan.json')
-    with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan, f, indent=1)
-    inner = [sys.executable, os.path.abspath(__file__), '--inner', plan_path]
-    if hw:
-        status = cmd_inner(plan_path)
-    else:
-        per_round = len(_monitor_names(vireo)) * RUN_TIMEOUT
-        status = labl1.run(cache, inner, timeout=args.repeat * per_round + 300,
-                           on_line=lambda line: print('# ' + line, flush=True))
-    if status != 0 or not os.path.exists(plan['results']):
-        print(f'bench: the measuring run failed (status {status})', file=sys.stderr)
+    per_round = len(_monitor_names(vireo)) * RUN_TIMEOUT
+    results = benchlab.measure(cache, hw, 'net', plan, __file__, cmd_inner,
+                               args.repeat * per_round + 300,
+                               on_line=lambda line: print('# ' + line, flush=True))
+    if results is None:
         return 1
-    with open(plan['results'], encoding='utf-8') as f:
-        results = json.load(f)
     print_table(results, plan)
     return 0
 
