@@ -4,7 +4,7 @@
  * machine boots from, which OS it runs (found on the installation media by
  * libosinfo, or picked by the user), how much memory, processors and disk
  * it gets (libosinfo's recommendations, bounded by this computer), its
- * firmware and its name. Each wizard page checks its part with one of the
+ * firmware and its name. What libosinfo is asked is in vireo-os-util.c. Each wizard page checks its part with one of the
  * validate functions, whose errors are sentences for the user.
  *
  * Creating first converts a disk image the monitor cannot open (VMDK,
@@ -24,6 +24,7 @@
 #include <glib/gstdio.h>
 
 #include "vireo-new-machine.h"
+#include "vireo-os-util.h"
 
 /* When libosinfo has no recommendation (a generic Linux, a kernel). */
 #define DEFAULT_MEMORY     (2 * VIREO_GIB)
@@ -462,64 +463,6 @@ STRING_ACCESSORS (cmdline, PROP_CMDLINE)
 
 /* Detecting the OS ------------------------------------------------------- */
 
-static gboolean
-is_x86 (const char *arch)
-{
-  return arch == NULL || g_str_equal (arch, "all") ||
-         g_str_equal (arch, "x86_64") || g_str_equal (arch, "i686");
-}
-
-/* Reads the ISO's volume descriptor and looks it up in @db. Returns
- * FALSE with @error for a file that is no installation disc; TRUE with
- * *@os NULL for one libosinfo does not know. */
-static gboolean
-identify_iso (OsinfoDb      *db,
-              const char    *iso,
-              GCancellable  *cancellable,
-              OsinfoOs     **os,
-              GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(OsinfoMedia) media = NULL;
-  g_autoptr(GMainContext) context = NULL;
-
-  *os = NULL;
-  if (!vireo_check_readable_file (iso, error))
-    return FALSE;
-
-  /* libosinfo's blocking call runs its async one in a main loop on the
-   * thread-default context; in a worker thread that is the global
-   * default context, which the UI thread owns, and the two threads then
-   * take turns on it or wait for each other for good. A context of our
-   * own keeps the reading in this thread. */
-  context = g_main_context_new ();
-  g_main_context_push_thread_default (context);
-  media = osinfo_media_create_from_location_with_flags (iso, cancellable,
-                                                        OSINFO_MEDIA_DETECT_REQUIRE_BOOTABLE,
-                                                        &local_error);
-  g_main_context_pop_thread_default (context);
-  if (media == NULL)
-    {
-      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      else if (g_error_matches (local_error, OSINFO_MEDIA_ERROR, OSINFO_MEDIA_ERROR_NOT_BOOTABLE))
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                             _("This disc image cannot start a computer: it is not an installation disc"));
-      else
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                             _("This file is not an installation disc image (ISO)"));
-      return FALSE;
-    }
-
-  /* Discs for other architectures are identified too, but would not boot
-   * here. */
-  if (db != NULL && osinfo_db_identify_media (db, media) &&
-      is_x86 (osinfo_media_get_architecture (media)))
-    *os = g_object_ref (osinfo_media_get_os (media));
-
-  return TRUE;
-}
-
 static void
 set_detected_os (VireoNewMachine *self,
                  OsinfoOs        *os)
@@ -552,7 +495,7 @@ vireo_new_machine_detect_os (VireoNewMachine  *self,
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
   g_return_val_if_fail (iso != NULL, NULL);
 
-  if (!identify_iso (self->os_db, iso, cancellable, &os, error))
+  if (!vireo_os_identify_iso (self->os_db, iso, cancellable, &os, error))
     return NULL;
 
   set_detected_os (self, os);
@@ -584,7 +527,7 @@ detect_thread (GTask        *task,
   GError *error = NULL;
   OsinfoOs *os = NULL;
 
-  if (identify_iso (detect->db, detect->iso, cancellable, &os, &error))
+  if (vireo_os_identify_iso (detect->db, detect->iso, cancellable, &os, &error))
     g_task_return_pointer (task, os, g_object_unref);
   else
     g_task_return_error (task, error);
@@ -670,60 +613,7 @@ vireo_new_machine_get_os (VireoNewMachine *self)
   return self->os;
 }
 
-/* The first resources entry for this computer's architecture. */
-static OsinfoResources *
-find_resources (OsinfoResourcesList *list)
-{
-  OsinfoResources *fallback = NULL;
-  gint n;
-
-  if (list == NULL)
-    return NULL;
-
-  n = osinfo_list_get_length (OSINFO_LIST (list));
-  for (gint i = 0; i < n; i++)
-    {
-      OsinfoResources *res = OSINFO_RESOURCES (osinfo_list_get_nth (OSINFO_LIST (list), i));
-      const char *arch = osinfo_resources_get_architecture (res);
-
-      if (g_strcmp0 (arch, "x86_64") == 0)
-        return res;
-      if (fallback == NULL && is_x86 (arch))
-        fallback = res;
-    }
-
-  return fallback;
-}
-
-/* Walks @os and what it derives from, since a point release often lists
- * no resources of its own. */
-static gint64
-os_resource (OsinfoOs *os,
-             gint64  (*getter) (OsinfoResources *res))
-{
-  for (guint depth = 0; os != NULL && depth < 16; depth++)
-    {
-      g_autoptr(OsinfoResourcesList) recommended = osinfo_os_get_recommended_resources (os);
-      g_autoptr(OsinfoResourcesList) minimum = osinfo_os_get_minimum_resources (os);
-      g_autoptr(OsinfoProductList) parents = NULL;
-      OsinfoResources *res;
-
-      res = find_resources (recommended);
-      if (res != NULL && getter (res) > 0)
-        return getter (res);
-      res = find_resources (minimum);
-      if (res != NULL && getter (res) > 0)
-        return getter (res);
-
-      parents = osinfo_product_get_related (OSINFO_PRODUCT (os), OSINFO_PRODUCT_RELATIONSHIP_DERIVES_FROM);
-      os = osinfo_list_get_length (OSINFO_LIST (parents)) > 0
-           ? OSINFO_OS (osinfo_list_get_nth (OSINFO_LIST (parents), 0))
-           : NULL;
-    }
-
-  return -1;
-}
-
+/* libosinfo's count is a gint, the other figures gint64. */
 static gint64
 get_n_cpus (OsinfoResources *res)
 {
@@ -751,7 +641,7 @@ vireo_new_machine_get_recommended_memory (VireoNewMachine *self)
 
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), 0);
 
-  ram = self->os != NULL ? os_resource (self->os, osinfo_resources_get_ram) : -1;
+  ram = self->os != NULL ? vireo_os_get_resource (self->os, osinfo_resources_get_ram) : -1;
   memory = ram > 0 ? round_up ((guint64) ram, 256 * VIREO_MIB) : DEFAULT_MEMORY;
   /* The host keeps room for itself and the app. */
   if (self->host_memory > 0)
@@ -766,7 +656,7 @@ vireo_new_machine_get_recommended_vcpus (VireoNewMachine *self)
 
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), 1);
 
-  n = self->os != NULL ? os_resource (self->os, get_n_cpus) : -1;
+  n = self->os != NULL ? vireo_os_get_resource (self->os, get_n_cpus) : -1;
   /* libosinfo's numbers are minimums for installers; two processors make
    * any modern guest noticeably faster where the host has them. */
   n = MAX (n, DEFAULT_VCPUS);
@@ -780,7 +670,7 @@ vireo_new_machine_get_recommended_disk_size (VireoNewMachine *self)
 
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), 0);
 
-  storage = self->os != NULL ? os_resource (self->os, osinfo_resources_get_storage) : -1;
+  storage = self->os != NULL ? vireo_os_get_resource (self->os, osinfo_resources_get_storage) : -1;
   return storage > 0 ? round_up ((guint64) storage, VIREO_GIB) : DEFAULT_DISK_SIZE;
 }
 
@@ -793,27 +683,9 @@ vireo_new_machine_get_recommended_disk_size (VireoNewMachine *self)
 gboolean
 vireo_new_machine_get_uefi_supported (VireoNewMachine *self)
 {
-  g_autoptr(OsinfoFirmwareList) list = NULL;
-  gint n;
-
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), FALSE);
 
-  if (self->os == NULL)
-    return FALSE;
-
-  list = osinfo_os_get_complete_firmware_list (self->os, NULL);
-  n = osinfo_list_get_length (OSINFO_LIST (list));
-  for (gint i = 0; i < n; i++)
-    {
-      OsinfoFirmware *fw = OSINFO_FIRMWARE (osinfo_list_get_nth (OSINFO_LIST (list), i));
-
-      if (g_strcmp0 (osinfo_firmware_get_architecture (fw), "x86_64") == 0 &&
-          g_strcmp0 (osinfo_firmware_get_firmware_type (fw), "efi") == 0 &&
-          osinfo_firmware_is_supported (fw))
-        return TRUE;
-    }
-
-  return FALSE;
+  return self->os != NULL && vireo_os_supports_uefi (self->os);
 }
 
 /**
@@ -842,19 +714,6 @@ vireo_new_machine_set_os (VireoNewMachine *self,
                                           ? VIREO_FIRMWARE_UEFI : VIREO_FIRMWARE_BIOS);
 }
 
-static int
-compare_os (gconstpointer a,
-            gconstpointer b,
-            gpointer      user_data)
-{
-  const char *na = osinfo_product_get_name (OSINFO_PRODUCT ((gpointer) a));
-  const char *nb = osinfo_product_get_name (OSINFO_PRODUCT ((gpointer) b));
-  g_autofree char *ka = g_utf8_collate_key_for_filename (na != NULL ? na : "", -1);
-  g_autofree char *kb = g_utf8_collate_key_for_filename (nb != NULL ? nb : "", -1);
-
-  return strcmp (ka, kb);
-}
-
 /**
  * vireo_new_machine_list_oses:
  *
@@ -865,28 +724,9 @@ compare_os (gconstpointer a,
 GListModel *
 vireo_new_machine_list_oses (VireoNewMachine *self)
 {
-  GListStore *store;
-  g_autoptr(OsinfoOsList) oses = NULL;
-  gint n;
-
   g_return_val_if_fail (VIREO_IS_NEW_MACHINE (self), NULL);
 
-  store = g_list_store_new (OSINFO_TYPE_OS);
-  if (self->os_db == NULL)
-    return G_LIST_MODEL (store);
-
-  oses = osinfo_db_get_os_list (self->os_db);
-  n = osinfo_list_get_length (OSINFO_LIST (oses));
-  for (gint i = 0; i < n; i++)
-    {
-      OsinfoEntity *os = osinfo_list_get_nth (OSINFO_LIST (oses), i);
-
-      if (osinfo_product_get_name (OSINFO_PRODUCT (os)) != NULL)
-        g_list_store_append (store, os);
-    }
-  g_list_store_sort (store, compare_os, NULL);
-
-  return G_LIST_MODEL (store);
+  return vireo_os_list_named (self->os_db);
 }
 
 /* Resources --------------------------------------------------------------- */
@@ -1176,36 +1016,6 @@ vireo_new_machine_validate_name (VireoNewMachine  *self,
 
 /* Creating ---------------------------------------------------------------- */
 
-/**
- * vireo_new_machine_build_profile:
- *
- * Returns: (transfer full): the profile Create saves, with a new UUID;
- *   the new disk's path is set but the disk is not made yet
- */
-/* Whether libosinfo lists a virtio device (PCI vendor 1af4) of @dev_class
- * ("net", "block") among the OS's devices, i.e. whether it drives one out
- * of the box. */
-static gboolean
-os_has_virtio (OsinfoOs   *os,
-               const char *dev_class)
-{
-  g_autoptr(OsinfoFilter) filter = osinfo_filter_new ();
-  g_autoptr(OsinfoDeviceList) devices = NULL;
-  gint n;
-
-  osinfo_filter_add_constraint (filter, OSINFO_DEVICE_PROP_CLASS, dev_class);
-  devices = osinfo_os_get_all_devices (os, filter);
-  n = osinfo_list_get_length (OSINFO_LIST (devices));
-  for (gint i = 0; i < n; i++)
-    {
-      OsinfoDevice *dev = OSINFO_DEVICE (osinfo_list_get_nth (OSINFO_LIST (devices), i));
-
-      if (g_ascii_strcasecmp (osinfo_device_get_vendor_id (dev) ?: "", "1af4") == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 /* @disk_image: the image a disk-image machine boots from: the user's,
  * or its converted copy */
 static VireoProfile *
@@ -1232,12 +1042,12 @@ build_profile (VireoNewMachine  *self,
    * or image of an OS libosinfo does not know to have it (Windows, or an
    * OS not recognised) gets the card every OS drives inbox. */
   if (self->source_kind != VIREO_SOURCE_KERNEL
-      && (self->os == NULL || !os_has_virtio (self->os, "net")))
+      && (self->os == NULL || !vireo_os_has_virtio (self->os, "net")))
     vireo_profile_set_nic_model (profile, VIREO_NIC_MODEL_E1000E);
   /* The same for the disks: an installer without a virtio-blk driver
    * (Windows) would find no disk to install to. */
   virtio_disk = self->source_kind == VIREO_SOURCE_KERNEL
-                || (self->os != NULL && os_has_virtio (self->os, "block"));
+                || (self->os != NULL && vireo_os_has_virtio (self->os, "block"));
 
   switch (self->source_kind)
     {
@@ -1297,6 +1107,12 @@ build_profile (VireoNewMachine  *self,
   return g_steal_pointer (&profile);
 }
 
+/**
+ * vireo_new_machine_build_profile:
+ *
+ * Returns: (transfer full): the profile Create saves, with a new UUID;
+ *   the new disk's path is set but the disk is not made yet
+ */
 VireoProfile *
 vireo_new_machine_build_profile (VireoNewMachine  *self,
                                  GError          **error)
