@@ -22,6 +22,7 @@
 #include "vireo-image-format.h"
 #include "vireo-new-machine.h"
 #include "vireo-qemu-img-progress.h"
+#include "test-file-util.h"
 #include "test-profile-util.h"
 
 /* Detection --------------------------------------------------------------- */
@@ -90,33 +91,15 @@ test_detect (void)
   g_assert_cmpstr (vireo_image_format_get_qemu_name (VIREO_IMAGE_FORMAT_VHD), ==, "vpc");
 }
 
-static char *
-tmp_path (const char *name)
-{
-  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
-  return g_build_filename (g_get_user_cache_dir (), name, NULL);
-}
-
-static void
-write_file (const char *path,
-            const void *contents,
-            gsize       len)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, len, &error);
-  g_assert_no_error (error);
-}
-
 static void
 test_detect_file (void)
 {
-  g_autofree char *missing = tmp_path ("missing.vmdk");
-  g_autofree char *empty = tmp_path ("empty.vmdk");
-  g_autofree char *short_vmdk = tmp_path ("short.vmdk");
-  g_autofree char *cut_vdi = tmp_path ("cut.vdi");
-  g_autofree char *named_img = tmp_path ("really-a-vmdk.img");
-  g_autofree char *named_vmdk = tmp_path ("really-raw.vmdk");
+  g_autofree char *missing = test_tmp_path ("missing.vmdk");
+  g_autofree char *empty = test_tmp_path ("empty.vmdk");
+  g_autofree char *short_vmdk = test_tmp_path ("short.vmdk");
+  g_autofree char *cut_vdi = test_tmp_path ("cut.vdi");
+  g_autofree char *named_img = test_tmp_path ("really-a-vmdk.img");
+  g_autofree char *named_vmdk = test_tmp_path ("really-raw.vmdk");
   g_autofree char *vdi = g_malloc0 (0x43);
   g_autofree char *zeros = g_malloc0 (4096);
   g_autoptr(GError) error = NULL;
@@ -126,7 +109,7 @@ test_detect_file (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  write_file (empty, "", 0);
+  test_write_file (empty, "", 0);
   g_assert_false (vireo_image_format_detect_file (empty, &format, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
@@ -136,22 +119,22 @@ test_detect_file (void)
   g_clear_error (&error);
 
   /* The magic alone says VMDK; qemu-img will say what else is wrong. */
-  write_file (short_vmdk, "KDMV", 4);
+  test_write_file (short_vmdk, "KDMV", 4);
   g_assert_true (vireo_image_format_detect_file (short_vmdk, &format, &error));
   g_assert_no_error (error);
   g_assert_cmpint (format, ==, VIREO_IMAGE_FORMAT_VMDK);
 
   /* A VDI cut off inside its signature. */
   memcpy (vdi + 0x40, "\x7f\x10\xda", 3);
-  write_file (cut_vdi, vdi, 0x43);
+  test_write_file (cut_vdi, vdi, 0x43);
   g_assert_true (vireo_image_format_detect_file (cut_vdi, &format, &error));
   g_assert_cmpint (format, ==, VIREO_IMAGE_FORMAT_RAW);
 
   /* The contents decide, not the name. */
-  write_file (named_img, "KDMV\1\0\0\0", 8);
+  test_write_file (named_img, "KDMV\1\0\0\0", 8);
   g_assert_true (vireo_image_format_detect_file (named_img, &format, &error));
   g_assert_cmpint (format, ==, VIREO_IMAGE_FORMAT_VMDK);
-  write_file (named_vmdk, zeros, 4096);
+  test_write_file (named_vmdk, zeros, 4096);
   g_assert_true (vireo_image_format_detect_file (named_vmdk, &format, &error));
   g_assert_cmpint (format, ==, VIREO_IMAGE_FORMAT_RAW);
 }
@@ -383,9 +366,9 @@ static char *
 make_image (const char *name,
             const char *format)
 {
-  g_autofree char *raw = tmp_path ("source.raw");
+  g_autofree char *raw = test_tmp_path ("source.raw");
   g_autofree char *data = g_malloc0 (16 * 1024 * 1024);
-  char *path = tmp_path (name);
+  char *path = test_tmp_path (name);
 
   for (gsize i = 0; i < 4096; i++)
     {
@@ -393,7 +376,7 @@ make_image (const char *name,
       data[5 * 1024 * 1024 + i] = (char) (i ^ 0x5a);
       data[16 * 1024 * 1024 - 4096 + i] = (char) (255 - i);
     }
-  write_file (raw, data, 16 * 1024 * 1024);
+  test_write_file (raw, data, 16 * 1024 * 1024);
   g_assert_cmpint (qemu_img ("convert", "-f", "raw", "-O", format, raw, path, NULL), ==, 0);
   g_unlink (raw);
   return path;
@@ -675,12 +658,12 @@ test_convert_refuses_references (void)
   g_autoptr(VireoNewMachine) wizard = NULL;
   g_autoptr(VireoImageConverter) converter = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *flat = tmp_path ("flat.vmdk");
-  g_autofree char *flat_data = tmp_path ("flat-flat.vmdk");
+  g_autofree char *flat = test_tmp_path ("flat.vmdk");
+  g_autofree char *flat_data = test_tmp_path ("flat-flat.vmdk");
   g_autofree char *descriptor = NULL;
-  g_autofree char *evil = tmp_path ("evil.vmdk");
-  g_autofree char *sparse = tmp_path ("sparse.vmdk");
-  g_autofree char *secret = tmp_path ("secret.txt");
+  g_autofree char *evil = test_tmp_path ("evil.vmdk");
+  g_autofree char *sparse = test_tmp_path ("sparse.vmdk");
+  g_autofree char *secret = test_tmp_path ("secret.txt");
   g_autofree char *path = NULL;
   g_autoptr(GString) text = NULL;
   g_autofree guint8 *header = g_malloc0 (4096);
@@ -698,12 +681,12 @@ test_convert_refuses_references (void)
   g_assert_no_error (error);
 
   /* The same, its extent pointed at another file of the user's. */
-  write_file (secret, "not for the guest\n", 18);
+  test_write_file (secret, "not for the guest\n", 18);
   g_file_get_contents (flat, &descriptor, &len, &error);
   g_assert_no_error (error);
   text = g_string_new_len (descriptor, (gssize) len);
   g_assert_cmpuint (g_string_replace (text, "\"flat-flat.vmdk\"", "\"../cache/secret.txt\"", 0), ==, 1);
-  write_file (evil, text->str, text->len);
+  test_write_file (evil, text->str, text->len);
   wizard = new_wizard (library, evil);
   g_assert_false (vireo_new_machine_validate_source (wizard, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
@@ -726,19 +709,19 @@ test_convert_refuses_references (void)
   memcpy (header + 12, &capacity, 8);
   memcpy (header + 28, &desc_offset, 8);
   memcpy (header + 1024, "RW 8 FLAT \"/etc/passwd\" 0\n", 27);
-  write_file (sparse, header, 4096);
+  test_write_file (sparse, header, 4096);
   g_assert_false (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);
   /* The same bytes at sector 2 of an image with a capacity are data. */
   capacity = GUINT64_TO_LE (8);
   memcpy (header + 12, &capacity, 8);
-  write_file (sparse, header, 4096);
+  test_write_file (sparse, header, 4096);
   g_assert_true (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
   g_assert_no_error (error);
   /* A parent hint in the embedded descriptor (byte 512 on). */
   memcpy (header + 512, "parentFileNameHint=\"/etc/shadow\"\n", 33);
-  write_file (sparse, header, 4096);
+  test_write_file (sparse, header, 4096);
   g_assert_false (vireo_image_format_check_references (sparse, VIREO_IMAGE_FORMAT_VMDK, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
 }
@@ -751,7 +734,7 @@ test_convert_fails (void)
   g_autoptr(VireoNewMachine) wizard = NULL;
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *broken = tmp_path ("broken.vmdk");
+  g_autofree char *broken = test_tmp_path ("broken.vmdk");
   g_autofree char *header = g_malloc0 (4096);
   Watch watch = { 0 };
 
@@ -761,7 +744,7 @@ test_convert_fails (void)
   /* A VMDK header with nonsense after the magic. */
   memset (header, 0xff, 4096);
   memcpy (header, "KDMV", 4);
-  write_file (broken, header, 4096);
+  test_write_file (broken, header, 4096);
 
   wizard = new_wizard (library, broken);
   machine = create (wizard, NULL, &watch, &error);
@@ -785,15 +768,15 @@ test_qemu_img_missing (void)
   g_autoptr(VireoNewMachine) wizard = NULL;
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *vmdk = tmp_path ("nowhere.vmdk");
-  g_autofree char *raw = tmp_path ("plain.img");
+  g_autofree char *vmdk = test_tmp_path ("nowhere.vmdk");
+  g_autofree char *raw = test_tmp_path ("plain.img");
   g_autofree char *zeros = g_malloc0 (65536);
   g_autofree char *path = g_strdup (g_getenv ("PATH"));
-  g_autofree char *empty_dir = tmp_path ("no-programs");
+  g_autofree char *empty_dir = test_tmp_path ("no-programs");
   Watch watch = { 0 };
 
-  write_file (vmdk, "KDMV\1\0\0\0", 8);
-  write_file (raw, zeros, 65536);
+  test_write_file (vmdk, "KDMV\1\0\0\0", 8);
+  test_write_file (raw, zeros, 65536);
   g_mkdir_with_parents (empty_dir, 0700);
   g_setenv ("PATH", empty_dir, TRUE);
 

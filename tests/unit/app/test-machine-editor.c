@@ -13,24 +13,16 @@
 #include <glib/gstdio.h>
 
 #include "vireo-machine-editor.h"
+#include "test-file-util.h"
 #include "test-profile-util.h"
 
-static char *
-tmp_path (const char *name)
-{
-  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
-  return g_build_filename (g_get_user_cache_dir (), name, NULL);
-}
-
 static void
-write_file (const char *path,
-            gsize       len)
+write_zeros (const char *path,
+             gsize       len)
 {
   g_autofree char *zeros = g_malloc0 (len);
-  g_autoptr(GError) error = NULL;
 
-  g_file_set_contents (path, zeros, len, &error);
-  g_assert_no_error (error);
+  test_write_file (path, zeros, (gssize) len);
 }
 
 /* A saved machine with a raw disk and a CD-ROM with @iso. */
@@ -40,10 +32,10 @@ saved_machine (VireoProfileStore *store,
                const char        *iso)
 {
   g_autoptr(VireoProfile) profile = vireo_profile_new (name);
-  g_autofree char *raw = tmp_path ("disk.img");
+  g_autofree char *raw = test_tmp_path ("disk.img");
   g_autoptr(GError) error = NULL;
 
-  write_file (raw, VIREO_MIB);
+  write_zeros (raw, VIREO_MIB);
   vireo_profile_set_memory_kib (profile, 1024 * 1024);
   vireo_profile_set_vcpus (profile, 1);
   vireo_profile_add_disk (profile, VIREO_DISK_DEVICE_DISK, raw, VIREO_DISK_FORMAT_RAW, VIREO_DISK_BUS_VIRTIO);
@@ -83,8 +75,8 @@ static void
 test_edit_and_save (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
-  g_autofree char *iso = tmp_path ("first.iso");
-  g_autofree char *other_iso = tmp_path ("second.iso");
+  g_autofree char *iso = test_tmp_path ("first.iso");
+  g_autofree char *other_iso = test_tmp_path ("second.iso");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(VireoMachineEditor) editor = NULL;
   g_autoptr(VireoProfile) saved = NULL;
@@ -95,8 +87,8 @@ test_edit_and_save (void)
   guint64 size = 0;
   guint n_boot = 0;
 
-  write_file (iso, 4096);
-  write_file (other_iso, 4096);
+  write_zeros (iso, 4096);
+  write_zeros (other_iso, 4096);
   machine = saved_machine (store, "Work", iso);
   editor = vireo_machine_editor_new (machine);
   g_assert_false (vireo_machine_editor_get_running (editor));
@@ -153,14 +145,14 @@ static void
 test_remove_and_eject (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
-  g_autofree char *iso = tmp_path ("media.iso");
+  g_autofree char *iso = test_tmp_path ("media.iso");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(VireoMachineEditor) editor = NULL;
   g_autoptr(VireoProfile) saved = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *raw = NULL;
 
-  write_file (iso, 4096);
+  write_zeros (iso, 4096);
   machine = saved_machine (store, "Eject", iso);
   raw = g_strdup (vireo_profile_get_disk (vireo_machine_get_profile (machine), 0)->path);
   editor = vireo_machine_editor_new (machine);
@@ -189,14 +181,14 @@ static void
 test_refused (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
-  g_autofree char *iso = tmp_path ("refused.iso");
+  g_autofree char *iso = test_tmp_path ("refused.iso");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(VireoMachine) other = NULL;
   g_autoptr(VireoMachineEditor) editor = NULL;
   g_autoptr(VireoProfile) saved = NULL;
   g_autoptr(GError) error = NULL;
 
-  write_file (iso, 4096);
+  write_zeros (iso, 4096);
   machine = saved_machine (store, "Mine", iso);
   other = saved_machine (store, "Theirs", iso);
   editor = vireo_machine_editor_new (machine);
@@ -259,12 +251,12 @@ static void
 test_running (void)
 {
   g_autoptr(VireoProfileStore) store = vireo_profile_store_new ();
-  g_autofree char *iso = tmp_path ("running.iso");
+  g_autofree char *iso = test_tmp_path ("running.iso");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(VireoMachineEditor) editor = NULL;
   g_autoptr(GError) error = NULL;
 
-  write_file (iso, 4096);
+  write_zeros (iso, 4096);
   machine = saved_machine (store, "Busy", iso);
   vireo_machine_set_state (machine, VIREO_MACHINE_STATE_RUNNING);
   editor = vireo_machine_editor_new (machine);

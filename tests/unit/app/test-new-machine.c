@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "vireo-new-machine.h"
+#include "test-file-util.h"
 #include "test-profile-util.h"
 
 /* libosinfo's database as installed (osinfo-db), read once. */
@@ -42,25 +43,6 @@ new_library (OsinfoDb *db)
   return library;
 }
 
-/* In the test's own isolated folder: nothing is left from other runs. */
-static char *
-tmp_path (const char *name)
-{
-  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
-  return g_build_filename (g_get_user_cache_dir (), name, NULL);
-}
-
-static void
-write_file (const char *path,
-            const char *contents,
-            gssize      len)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, len, &error);
-  g_assert_no_error (error);
-}
-
 /* An ISO 9660 image with @volume_id, bootable (El Torito) or not, or
  * NULL (test skipped) without xorriso. */
 static char *
@@ -69,11 +51,11 @@ make_iso_full (const char *name,
                gboolean    bootable)
 {
   g_autofree char *xorriso = g_find_program_in_path ("xorriso");
-  g_autofree char *dir = tmp_path ("iso-root");
+  g_autofree char *dir = test_tmp_path ("iso-root");
   g_autofree char *readme = g_build_filename (dir, "README.txt", NULL);
   g_autofree char *boot = g_build_filename (dir, "boot.img", NULL);
   g_autofree char *zeros = g_malloc0 (2048);
-  g_autofree char *iso = tmp_path (name);
+  g_autofree char *iso = test_tmp_path (name);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
@@ -86,8 +68,8 @@ make_iso_full (const char *name,
     }
 
   g_mkdir_with_parents (dir, 0700);
-  write_file (readme, "not really an installer\n", -1);
-  write_file (boot, zeros, 2048);
+  test_write_file (readme, "not really an installer\n", -1);
+  test_write_file (boot, zeros, 2048);
 
   g_ptr_array_add (argv, xorriso);
   g_ptr_array_add (argv, (char *) "-as");
@@ -164,7 +146,7 @@ test_detect_iso_async (void)
   g_autoptr(VireoNewMachine) wizard = vireo_new_machine_new (library);
   g_autofree char *known = make_iso ("known.iso", "Debian 10.13.0 amd64 1");
   g_autofree char *unknown = NULL;
-  g_autofree char *plain = tmp_path ("plain.txt");
+  g_autofree char *plain = test_tmp_path ("plain.txt");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   OsinfoOs *os;
@@ -202,7 +184,7 @@ test_detect_iso_async (void)
   g_clear_object (&result);
 
   /* Not an ISO at all. */
-  write_file (plain, "hello\n", -1);
+  test_write_file (plain, "hello\n", -1);
   vireo_new_machine_detect_os_async (wizard, plain, NULL, test_on_ready_cb, &result);
   os = vireo_new_machine_detect_os_finish (wizard, test_wait_for (&result), &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
@@ -367,10 +349,10 @@ test_validate_source (void)
 {
   g_autoptr(VireoLibrary) library = new_library (real_os_db ());
   g_autoptr(VireoNewMachine) wizard = vireo_new_machine_new (library);
-  g_autofree char *empty = tmp_path ("empty.iso");
-  g_autofree char *kernel = tmp_path ("vmlinuz");
-  g_autofree char *vmdk = tmp_path ("disk.vmdk");
-  g_autofree char *raw = tmp_path ("disk.img");
+  g_autofree char *empty = test_tmp_path ("empty.iso");
+  g_autofree char *kernel = test_tmp_path ("vmlinuz");
+  g_autofree char *vmdk = test_tmp_path ("disk.vmdk");
+  g_autofree char *raw = test_tmp_path ("disk.img");
   g_autoptr(GError) error = NULL;
 
   g_assert_false (vireo_new_machine_validate_source (wizard, &error));
@@ -388,14 +370,14 @@ test_validate_source (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY);
   g_clear_error (&error);
 
-  write_file (empty, "", 0);
+  test_write_file (empty, "", 0);
   vireo_new_machine_set_iso (wizard, empty);
   g_assert_false (vireo_new_machine_validate_source (wizard, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
   /* A kernel with a missing initrd. */
-  write_file (kernel, "MZ not a real kernel", -1);
+  test_write_file (kernel, "MZ not a real kernel", -1);
   vireo_new_machine_set_source_kind (wizard, VIREO_SOURCE_KERNEL);
   vireo_new_machine_set_kernel (wizard, kernel);
   vireo_new_machine_set_initrd (wizard, "/nonexistent/initrd.img");
@@ -409,7 +391,7 @@ test_validate_source (void)
   /* Disk images: a VMDK is converted by Create, with qemu-img if there
    * is one (test-image-import.c converts); a raw file is fine. */
   vireo_new_machine_set_source_kind (wizard, VIREO_SOURCE_DISK_IMAGE);
-  write_file (vmdk, "KDMV\1\0\0\0 and more header", 24);
+  test_write_file (vmdk, "KDMV\1\0\0\0 and more header", 24);
   vireo_new_machine_set_disk_image (wizard, vmdk);
   {
     g_autofree char *qemu_img = g_find_program_in_path ("qemu-img");
@@ -431,7 +413,7 @@ test_validate_source (void)
   {
     g_autofree char *zeros = g_malloc0 (1024 * 1024);
 
-    write_file (raw, zeros, 1024 * 1024);
+    test_write_file (raw, zeros, 1024 * 1024);
   }
   vireo_new_machine_set_disk_image (wizard, raw);
   g_assert_true (vireo_new_machine_validate_source (wizard, &error));
@@ -522,8 +504,8 @@ test_create_kernel (void)
 {
   g_autoptr(VireoLibrary) library = new_library (real_os_db ());
   g_autoptr(VireoNewMachine) wizard = vireo_new_machine_new (library);
-  g_autofree char *kernel = tmp_path ("bzImage");
-  g_autofree char *initrd = tmp_path ("initrd.img");
+  g_autofree char *kernel = test_tmp_path ("bzImage");
+  g_autofree char *initrd = test_tmp_path ("initrd.img");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(VireoMachine) second = NULL;
   g_autoptr(GError) error = NULL;
@@ -533,8 +515,8 @@ test_create_kernel (void)
   guint64 size = 0;
   guint n_boot = 0;
 
-  write_file (kernel, "kernel", -1);
-  write_file (initrd, "initrd", -1);
+  test_write_file (kernel, "kernel", -1);
+  test_write_file (initrd, "initrd", -1);
   vireo_new_machine_set_source_kind (wizard, VIREO_SOURCE_KERNEL);
   vireo_new_machine_set_kernel (wizard, kernel);
   vireo_new_machine_set_initrd (wizard, initrd);
@@ -640,7 +622,7 @@ test_create_disk_image (void)
 {
   g_autoptr(VireoLibrary) library = new_library (real_os_db ());
   g_autoptr(VireoNewMachine) wizard = vireo_new_machine_new (library);
-  g_autofree char *image = tmp_path ("existing.qcow2");
+  g_autofree char *image = test_tmp_path ("existing.qcow2");
   g_autoptr(VireoMachine) machine = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
@@ -681,12 +663,12 @@ test_create_disk_image (void)
 static void
 test_grow_raw (void)
 {
-  g_autofree char *raw = tmp_path ("grow.img");
+  g_autofree char *raw = test_tmp_path ("grow.img");
   g_autofree char *zeros = g_malloc0 (64 * 1024);
   g_autoptr(GError) error = NULL;
   guint64 size = 0;
 
-  write_file (raw, zeros, 64 * 1024);
+  test_write_file (raw, zeros, 64 * 1024);
   g_assert_true (vireo_disk_image_can_grow (VIREO_DISK_FORMAT_RAW));
   g_assert_true (vireo_disk_image_grow (raw, VIREO_DISK_FORMAT_RAW, VIREO_MIB, &error));
   g_assert_no_error (error);
