@@ -69,6 +69,28 @@ write_data (Fixture *f, const VmmImageAlloc *a, uint8_t seed)
   memcpy (f->expect + a->offset, buf, a->len);
 }
 
+/* One allocation of @len bytes at guest @offset, all in one run, its
+ * data written and committed. */
+static void
+alloc_write_commit (Fixture *f, uint64_t offset, uint64_t len, uint8_t seed)
+{
+  VmmImageAlloc a;
+
+  g_assert_cmpint (vmm_image_alloc (f->img, offset, len, &a), ==, 1);
+  write_data (f, &a, seed);
+  g_assert_cmpint (vmm_image_alloc_commit (f->img, &a, 0), ==, 0);
+}
+
+/* After a flush the image reads as written and holds neither corruption
+ * nor leaks. */
+static void
+flush_and_check (Fixture *f)
+{
+  g_assert_cmpint (vmm_image_flush (f->img), ==, 0);
+  storage_test_compare (f->img, f->expect, f->size);
+  storage_test_assert_clean (f->img);
+}
+
 /* The L2 entry for guest @offset as the file holds it (0: none). */
 static uint64_t
 disk_l2_entry (Fixture *f, uint64_t offset)
@@ -121,9 +143,7 @@ test_refusals (void)
   storage_test_compare (f.img, f.expect, f.size);
   g_assert_cmpint (vmm_image_write (f.img, &byte, 9 * 4096 + 17, 1), ==, 0);
   f.expect[9 * 4096 + 17] = 1;
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  flush_and_check (&f);
   fixture_teardown (&f);
 
   /* Raw images and read-only ones never allocate. */
@@ -198,12 +218,8 @@ test_failed_write (void)
   g_assert_cmpint (vmm_image_alloc (f.img, 4096, 2 * 4096, &a), ==, 1);
   g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, -EIO), ==, -EIO);
   storage_test_compare (f.img, f.expect, f.size);
-  g_assert_cmpint (vmm_image_alloc (f.img, 4096, 2 * 4096, &a), ==, 1);
-  write_data (&f, &a, 9);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  alloc_write_commit (&f, 4096, 2 * 4096, 9);
+  flush_and_check (&f);
   fixture_teardown (&f);
 }
 
@@ -237,21 +253,13 @@ test_spans_tables (void)
     }
   g_test_message ("%u of %u allocations in one run", direct, steps);
   g_assert_cmpuint (direct, >=, steps * 3 / 4);
-  g_assert_cmpint (vmm_image_alloc (f.img, size - 1536, 1536, &a), ==, 1);
-  write_data (&f, &a, 77);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  alloc_write_commit (&f, size - 1536, 1536, 77);
+  flush_and_check (&f);
   fixture_teardown (&f);
 
   fixture_setup (&f, 4096, 65536 + 1024);
-  g_assert_cmpint (vmm_image_alloc (f.img, 65536, 1024, &a), ==, 1);
-  write_data (&f, &a, 78);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  alloc_write_commit (&f, 65536, 1024, 78);
+  flush_and_check (&f);
   fixture_teardown (&f);
 }
 
@@ -277,12 +285,8 @@ test_partial (void)
   storage_test_compare (f.img, f.expect, f.size);
   /* Now it is allocated: vmm_image_map's, not an allocation. */
   g_assert_cmpint (vmm_image_alloc (f.img, 6000, 100, &a), ==, 0);
-  g_assert_cmpint (vmm_image_alloc (f.img, 3 * 4096 + 512, 512, &a), ==, 1);
-  write_data (&f, &a, 2);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  alloc_write_commit (&f, 3 * 4096 + 512, 512, 2);
+  flush_and_check (&f);
   g_clear_pointer (&f.img, vmm_image_close);
 
   /* An overlay on a 64 KiB raw base. */
@@ -297,15 +301,9 @@ test_partial (void)
   memset (f.expect, 0, f.size);
   memset (f.expect, 0xab, 65536);
   g_assert_cmpint (vmm_image_alloc (f.img, 8192 + 512, 512, &a), ==, 0);
-  g_assert_cmpint (vmm_image_alloc (f.img, 8192, 8192, &a), ==, 1);
-  write_data (&f, &a, 3);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_alloc (f.img, 65536 + 512, 512, &a), ==, 1);
-  write_data (&f, &a, 4);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
-  g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
-  storage_test_compare (f.img, f.expect, f.size);
-  storage_test_assert_clean (f.img);
+  alloc_write_commit (&f, 8192, 8192, 3);
+  alloc_write_commit (&f, 65536 + 512, 512, 4);
+  flush_and_check (&f);
   fixture_teardown (&f);
 }
 
@@ -316,14 +314,12 @@ static void
 test_pending_at_close (void)
 {
   Fixture f = { 0 };
-  VmmImageAlloc a, b;
+  VmmImageAlloc b;
   VmmImageCheck res;
   g_autoptr(GError) error = NULL;
 
   fixture_setup (&f, 65536, 4 << 20);
-  g_assert_cmpint (vmm_image_alloc (f.img, 0, 1 << 20, &a), ==, 1);
-  write_data (&f, &a, 5);
-  g_assert_cmpint (vmm_image_alloc_commit (f.img, &a, 0), ==, 0);
+  alloc_write_commit (&f, 0, 1 << 20, 5);
   g_assert_cmpint (vmm_image_flush (f.img), ==, 0);
   g_assert_cmpint (vmm_image_alloc (f.img, 1 << 20, 1 << 20, &b), ==, 1);
   {
