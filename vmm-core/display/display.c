@@ -471,3 +471,14 @@ vmm_display_wheel (VmmDisplay *d, int32_t dy, uint32_t buttons)
     d->input->wheel (d->input_opaque, dy, buttons);
   g_mutex_unlock (&d->ops_lock);
 }
+
+void
+vmm_display_motion (VmmDisplay *d, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  g_return_if_fail (d != NULL);
+
+  g_mutex_lock (&d->ops_lock);
+  if (d->input != NULL && d->input->motion != NULL)
+    d->input->motion (d->input_opaque, dx, dy, dz, buttons);
+  g_mutex_unlock (&d->ops_lock);
+}

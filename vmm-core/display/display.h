@@ -115,6 +115,9 @@ typedef struct {
                    uint32_t buttons);
   /* Wheel steps as SPICE counts them: dy > 0 scrolls down, dy < 0 up. */
   void (*wheel)   (void *opaque, int32_t dy, uint32_t buttons);
+  /* Relative motion (SPICE's server mouse mode): dx right, dy down, dz
+   * wheel steps as for wheel(); a button change comes with 0, 0, 0. */
+  void (*motion)  (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons);
 } VmmDisplayInputOps;
 
 /* Towards the display device. */
@@ -176,3 +179,7 @@ void     vmm_display_key          (VmmDisplay *d, uint16_t scancode, bool presse
 /* Clamped to the surface; dropped without one. */
 void     vmm_display_pointer      (VmmDisplay *d, int32_t x, int32_t y, uint32_t buttons);
 void     vmm_display_wheel        (VmmDisplay *d, int32_t dy, uint32_t buttons);
+/* Relative motion and buttons, passed on as they come (no surface needed:
+ * a relative pointer works while the screen is off). */
+void     vmm_display_motion       (VmmDisplay *d, int32_t dx, int32_t dy, int32_t dz,
+                                   uint32_t buttons);

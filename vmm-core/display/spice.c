@@ -103,6 +103,7 @@ struct _VmmSpice {
   QXLInstance qxl;
   SpiceKbdInstance kbd;
   SpiceTabletInstance tablet;
+  SpiceMouseInstance mouse;
   VmmSpiceAgent agent;
   bool qxl_added;
   uint8_t *primary_mem;
@@ -610,19 +611,32 @@ static const SpiceKbdInterface kbd_interface = {
   .get_leds = kbd_get_leds,
 };
 
-/* spice-server passes tablet buttons in the order left, right, middle
- * (bits 0, 1, 2); the display uses SPICE's wire order, left, middle, right. */
-static uint32_t
-tablet_buttons (uint32_t state)
+/* spice-server (0.15: RED_MOUSE_STATE_TO_LOCAL in inputs-channel.cpp)
+ * passes buttons to the tablet and the mouse in the order left, right,
+ * middle (bits 0, 1, 2), and the buttons after the wheel's one bit higher
+ * than on the wire: side at bit 6, extra at bit 7. The display uses
+ * SPICE's wire order. */
+#define LOCAL_BUTTON_RIGHT  (1u << 1)
+#define LOCAL_BUTTON_MIDDLE (1u << 2)
+#define LOCAL_BUTTON_SIDE   (1u << 6)
+#define LOCAL_BUTTON_EXTRA  (1u << 7)
+
+uint32_t
+vmm_spice_buttons_to_display (uint32_t state)
 {
   uint32_t buttons = state & VMM_DISPLAY_BUTTON_LEFT;
 
-  if (state & (1u << 1))
+  if (state & LOCAL_BUTTON_RIGHT)
     buttons |= VMM_DISPLAY_BUTTON_RIGHT;
-  if (state & (1u << 2))
+  if (state & LOCAL_BUTTON_MIDDLE)
     buttons |= VMM_DISPLAY_BUTTON_MIDDLE;
+  if (state & LOCAL_BUTTON_SIDE)
+    buttons |= VMM_DISPLAY_BUTTON_SIDE;
+  if (state & LOCAL_BUTTON_EXTRA)
+    buttons |= VMM_DISPLAY_BUTTON_EXTRA;
   return buttons;
 }
+
 
 static void
 tablet_set_logical_size (SpiceTabletInstance *sin, int width, int height)
@@ -636,7 +650,7 @@ tablet_position (SpiceTabletInstance *sin, int x, int y, uint32_t buttons_state)
 
   spice->pointer_x = x;
   spice->pointer_y = y;
-  spice->buttons = tablet_buttons (buttons_state);
+  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
   vmm_display_pointer (spice->display, x, y, spice->buttons);
 }
 
@@ -647,7 +661,7 @@ static void
 tablet_wheel (SpiceTabletInstance *sin, int motion, uint32_t buttons_state)
 {
   VmmSpice *spice = SPICE_OF (sin, tablet);
-  uint32_t buttons = tablet_buttons (buttons_state);
+  uint32_t buttons = vmm_spice_buttons_to_display (buttons_state);
 
   if (buttons != spice->buttons) {
     spice->buttons = buttons;
@@ -661,7 +675,7 @@ tablet_buttons_cb (SpiceTabletInstance *sin, uint32_t buttons_state)
 {
   VmmSpice *spice = SPICE_OF (sin, tablet);
 
-  spice->buttons = tablet_buttons (buttons_state);
+  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
   vmm_display_pointer (spice->display, spice->pointer_x, spice->pointer_y, spice->buttons);
 }
 
@@ -676,6 +690,38 @@ static const SpiceTabletInterface tablet_interface = {
   .position = tablet_position,
   .wheel = tablet_wheel,
   .buttons = tablet_buttons_cb,
+};
+
+/* Server mouse mode (a viewer that asked for it, or a server without a
+ * tablet): relative motion, and presses with the wheel as dz, for the
+ * PS/2 mouse. */
+static void
+mouse_motion (SpiceMouseInstance *sin, int dx, int dy, int dz, uint32_t buttons_state)
+{
+  VmmSpice *spice = SPICE_OF (sin, mouse);
+
+  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
+  vmm_display_motion (spice->display, dx, dy, dz, spice->buttons);
+}
+
+static void
+mouse_buttons (SpiceMouseInstance *sin, uint32_t buttons_state)
+{
+  VmmSpice *spice = SPICE_OF (sin, mouse);
+
+  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
+  vmm_display_motion (spice->display, 0, 0, 0, spice->buttons);
+}
+
+static const SpiceMouseInterface mouse_interface = {
+  .base = {
+    .type = SPICE_INTERFACE_MOUSE,
+    .description = "vireo mouse",
+    .major_version = SPICE_INTERFACE_MOUSE_MAJOR,
+    .minor_version = SPICE_INTERFACE_MOUSE_MINOR,
+  },
+  .motion = mouse_motion,
+  .buttons = mouse_buttons,
 };
 
 /* ---- mode switches (server thread) ---- */
@@ -939,10 +985,12 @@ server_start (VmmSpice *spice, GError **error)
 
   spice->kbd.base.sif = &kbd_interface.base;
   spice->tablet.base.sif = &tablet_interface.base;
+  spice->mouse.base.sif = &mouse_interface.base;
   LSAN_DISABLE ();
   ok = spice_server_add_interface (spice->server, &spice->kbd.base) == 0;
   LSAN_ENABLE ();
-  if (!ok || spice_server_add_interface (spice->server, &spice->tablet.base) != 0) {
+  if (!ok || spice_server_add_interface (spice->server, &spice->tablet.base) != 0
+      || spice_server_add_interface (spice->server, &spice->mouse.base) != 0) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE input devices");
     return false;
   }

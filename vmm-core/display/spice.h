@@ -63,3 +63,7 @@ bool      vmm_spice_listen_tcp     (VmmSpice *spice, uint16_t port, uint16_t *bo
  * (spice_session_open_fd() for the main channel, spice_channel_open_fd()
  * for the others). The caller owns the returned fd; -1 with an error. */
 int       vmm_spice_open_client_fd (VmmSpice *spice, GError **error);
+
+/* spice-server's pointer buttons, as it hands them to the tablet and the
+ * mouse interfaces, as VMM_DISPLAY_BUTTON_* (for tests). */
+uint32_t  vmm_spice_buttons_to_display (uint32_t spice_local_buttons);

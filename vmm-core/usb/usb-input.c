@@ -82,10 +82,22 @@ on_wheel (void *opaque, int32_t dy, uint32_t buttons)
     in->fallback->wheel (in->fallback_opaque, dy, buttons);
 }
 
+/* The tablet is absolute only: relative motion (a viewer in server mouse
+ * mode) always goes to the fallback, the PS/2 mouse. */
+static void
+on_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  VmmUsbInput *in = opaque;
+
+  if (in->fallback != NULL && in->fallback->motion != NULL)
+    in->fallback->motion (in->fallback_opaque, dx, dy, dz, buttons);
+}
+
 static const VmmDisplayInputOps input_ops = {
   .key = on_key,
   .pointer = on_pointer,
   .wheel = on_wheel,
+  .motion = on_motion,
 };
 
 static void

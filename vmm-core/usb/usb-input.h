@@ -4,6 +4,7 @@
  * Until the guest configures a USB device (firmware without a USB stack, a
  * guest without usbhid), its events go to the fallback ops, normally the
  * PS/2 devices, so input works before and without the USB drivers.
+ * Relative motion always goes there: the USB tablet is absolute only.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -4,6 +4,7 @@
  */
 #include "bus.h"
 #include "devices/i8042.h"
+#include "devices/ps2-mouse.h"
 
 typedef struct {
   VmmBus *pio;
@@ -119,30 +120,152 @@ test_keyboard_identify (Fixture *f, gconstpointer data)
   g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
 }
 
+/* Sends a byte to the mouse the way Linux does (0xd4, then the byte). */
 static void
-test_aux_no_mouse (Fixture *f, gconstpointer data)
+aux_wr (Fixture *f, uint8_t v)
 {
-  unsigned irqs;
+  wr (f, 0x64, 0xd4);
+  wr (f, 0x60, v);
+}
 
+/* The next byte, which must be aux data. */
+static uint8_t
+aux_rd (Fixture *f)
+{
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x21);
+  return rd (f, 0x60);
+}
+
+static void
+enable_aux (Fixture *f)
+{
   /* AUXINT on, aux port enabled, as Linux leaves it after probing. */
   wr (f, 0x64, 0x60);
   wr (f, 0x60, 0x47);
   wr (f, 0x64, 0xa8);
+}
+
+static void
+test_aux_mouse (Fixture *f, gconstpointer data)
+{
+  unsigned irqs;
+
+  enable_aux (f);
   irqs = f->aux_irqs;
-  /* GET ID to the mouse: nothing there, so the controller times out and
-   * hands back 0xfe as aux data with the timeout bit, on IRQ 12. */
-  wr (f, 0x64, 0xd4);
-  wr (f, 0x60, 0xf2);
+  /* Reset: acknowledged, self test passed, ID 0, one IRQ 12 per byte and
+   * none on IRQ 1; the timeout bit (0x40) is never set. */
+  aux_wr (f, 0xff);
   g_assert_cmpuint (f->aux_irqs, ==, irqs + 1);
+  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0x21);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xfa);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 2);
+  g_assert_cmphex (aux_rd (f), ==, 0xaa);
+  g_assert_cmphex (aux_rd (f), ==, 0x00);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 3);
   g_assert_cmpuint (f->kbd_irqs, ==, 0);
-  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0x61);
-  g_assert_cmphex (rd (f, 0x60), ==, 0xfe);
-  /* The status bits went with the byte. */
-  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+
   /* A byte for the keyboard right after is plain keyboard data. */
   wr (f, 0x60, 0xf2);
-  g_assert_cmphex (rd (f, 0x64) & 0x61, ==, 0x01);
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x01);
   g_assert_cmphex (rd (f, 0x60), ==, 0xfa);
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x01);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xab);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x83);
+
+  /* Reporting on; motion becomes a 3-byte packet on IRQ 12. */
+  aux_wr (f, 0xf4);
+  g_assert_cmphex (aux_rd (f), ==, 0xfa);
+  irqs = f->aux_irqs;
+  vmm_i8042_mouse_event (f->kbc, 3, 2, 0, VMM_PS2_MOUSE_BUTTON_LEFT);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 1);
+  g_assert_cmphex (aux_rd (f), ==, 0x29);   /* left, always-1, Y negative */
+  g_assert_cmphex (aux_rd (f), ==, 0x03);
+  g_assert_cmphex (aux_rd (f), ==, 0xfe);   /* -2: the mouse counts up */
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+}
+
+static void
+test_aux_disabled (Fixture *f, gconstpointer data)
+{
+  enable_aux (f);
+  aux_wr (f, 0xf4);
+  g_assert_cmphex (aux_rd (f), ==, 0xfa);
+  /* A disabled aux port (0xa7) holds the mouse's bytes back... */
+  wr (f, 0x64, 0xa7);
+  vmm_i8042_mouse_event (f->kbc, 1, 0, 0, 0);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  /* ...the keyboard still gets through... */
+  vmm_i8042_key (f->kbc, 0x1e, TRUE);
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x01);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x1e);
+  /* ...and enabling it (0xa8) lets them out, with IRQ 12. */
+  wr (f, 0x64, 0xa8);
+  g_assert_cmphex (aux_rd (f), ==, 0x08);
+  g_assert_cmphex (aux_rd (f), ==, 0x01);
+  g_assert_cmphex (aux_rd (f), ==, 0x00);
+  /* The command byte's bit 5 is the same switch. */
+  wr (f, 0x64, 0x60);
+  wr (f, 0x60, 0x67);
+  vmm_i8042_mouse_event (f->kbc, 0, 0, 0, VMM_PS2_MOUSE_BUTTON_RIGHT);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  wr (f, 0x64, 0x60);
+  wr (f, 0x60, 0x47);
+  g_assert_cmphex (aux_rd (f), ==, 0x0a);
+}
+
+static void
+test_aux_irq_enable (Fixture *f, gconstpointer data)
+{
+  unsigned irqs = f->aux_irqs;
+
+  /* AUXINT off (the reset command byte): the reply waits silently... */
+  aux_wr (f, 0xf2);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs);
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x21);
+  /* ...and interrupts once the guest turns AUXINT on. */
+  wr (f, 0x64, 0x60);
+  wr (f, 0x60, 0x47);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 1);
+  g_assert_cmphex (rd (f, 0x60), ==, 0xfa);
+  g_assert_cmpuint (f->aux_irqs, ==, irqs + 2);
+  g_assert_cmphex (aux_rd (f), ==, 0x00);
+}
+
+static void
+test_aux_latch (Fixture *f, gconstpointer data)
+{
+  enable_aux (f);
+  aux_wr (f, 0xf4);
+  g_assert_cmphex (aux_rd (f), ==, 0xfa);
+  vmm_i8042_mouse_event (f->kbc, 1, 0, 0, 0);
+  /* The status says aux; a key typed before the data read must not take
+   * the mouse byte's place. */
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x21);
+  vmm_i8042_key (f->kbc, 0x1e, TRUE);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x08);
+  /* Then the key (the keyboard's side goes first), then the rest of the
+   * packet: each byte with its own port's status. */
+  g_assert_cmphex (rd (f, 0x64) & 0x21, ==, 0x01);
+  g_assert_cmphex (rd (f, 0x60), ==, 0x1e);
+  g_assert_cmphex (aux_rd (f), ==, 0x01);
+  g_assert_cmphex (aux_rd (f), ==, 0x00);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+}
+
+static void
+test_aux_reset (Fixture *f, gconstpointer data)
+{
+  enable_aux (f);
+  aux_wr (f, 0xf4);
+  g_assert_cmphex (aux_rd (f), ==, 0xfa);
+  vmm_i8042_mouse_event (f->kbc, 1, 0, 0, 0);
+  /* A machine reset leaves a quiet mouse: nothing queued, reporting off. */
+  vmm_i8042_reset (f->kbc);
+  enable_aux (f);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  vmm_i8042_mouse_event (f->kbc, 1, 0, 0, 0);
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
 }
 
 static void
@@ -168,7 +291,8 @@ test_output_overflow (Fixture *f, gconstpointer data)
   /* A guest that never reads cannot grow the queue without bound. */
   for (unsigned i = 0; i < 100; i++)
     wr (f, 0x60, 0xf2);
-  for (unsigned i = 0; i < 16; i++)
+  /* The output buffer plus a 16-byte queue. */
+  for (unsigned i = 0; i < 17; i++)
     {
       g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0x01);
       (void) rd (f, 0x60);
@@ -227,7 +351,11 @@ main (int argc, char **argv)
   ADD ("self-tests", test_self_tests);
   ADD ("command-byte", test_command_byte);
   ADD ("keyboard-identify", test_keyboard_identify);
-  ADD ("aux-no-mouse", test_aux_no_mouse);
+  ADD ("aux-mouse", test_aux_mouse);
+  ADD ("aux-disabled", test_aux_disabled);
+  ADD ("aux-irq-enable", test_aux_irq_enable);
+  ADD ("aux-latch", test_aux_latch);
+  ADD ("aux-reset", test_aux_reset);
   ADD ("reset-line", test_reset_line);
   ADD ("output-overflow", test_output_overflow);
   ADD ("keys", test_keys);
