@@ -32,10 +32,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* spice-server 0.15 allocates a keyboard's state in
- * spice_server_add_interface() and never frees it, one small block per
- * server (tests/unit/display/lsan.supp). Under AddressSanitizer that block
- * is marked as known, so that every program embedding the server (the
+/* spice-server 0.15 allocates a keyboard's and a mouse's state in
+ * spice_server_add_interface() and never frees them, two small blocks per
+ * server (tests/unit/display/lsan.supp). Under AddressSanitizer those
+ * blocks are marked as known, so that every program embedding the server (the
  * app, the runner, their tests) does not report it at exit. */
 #if defined(__has_feature)
 # if __has_feature(address_sanitizer)
@@ -106,6 +106,7 @@ struct _VmmSpice {
   SpiceMouseInstance mouse;
   VmmSpiceAgent agent;
   bool qxl_added;
+  bool tablet_added;
   uint8_t *primary_mem;
   uint8_t kbd_seq[3];
   unsigned kbd_len;
@@ -936,12 +937,43 @@ on_leds_changed (void *opaque, uint32_t leds)
   run_async (opaque, on_leds_changed_cb);
 }
 
+/* spice-server offers client pointer mode while a tablet interface is
+ * registered, and switches its clients to server mode (relative motion,
+ * the PS/2 mouse) when it goes: so the tablet is registered exactly while
+ * the guest drives the USB tablet. */
+static void
+sync_tablet (VmmSpice *spice)
+{
+  bool want = vmm_display_get_pointer_absolute (spice->display);
+
+  if (spice->server == NULL || want == spice->tablet_added)
+    return;
+  if (want)
+    spice->tablet_added = spice_server_add_interface (spice->server, &spice->tablet.base) == 0;
+  else if (spice_server_remove_interface (&spice->tablet.base) == 0)
+    spice->tablet_added = false;
+}
+
+static gboolean
+on_absolute_changed_cb (gpointer user_data)
+{
+  sync_tablet (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_absolute_changed (void *opaque, bool absolute)
+{
+  run_async (opaque, on_absolute_changed_cb);
+}
+
 static const VmmDisplayListenerOps listener_ops = {
   .surface_changed = on_surface_changed,
   .update = on_update,
   .cursor_changed = on_cursor_changed,
   .cursor_moved = on_cursor_moved,
   .leds_changed = on_leds_changed,
+  .absolute_changed = on_absolute_changed,
 };
 
 /* ---- the server thread ---- */
@@ -987,13 +1019,14 @@ server_start (VmmSpice *spice, GError **error)
   spice->tablet.base.sif = &tablet_interface.base;
   spice->mouse.base.sif = &mouse_interface.base;
   LSAN_DISABLE ();
-  ok = spice_server_add_interface (spice->server, &spice->kbd.base) == 0;
+  ok = spice_server_add_interface (spice->server, &spice->kbd.base) == 0
+       && spice_server_add_interface (spice->server, &spice->mouse.base) == 0;
   LSAN_ENABLE ();
-  if (!ok || spice_server_add_interface (spice->server, &spice->tablet.base) != 0
-      || spice_server_add_interface (spice->server, &spice->mouse.base) != 0) {
+  if (!ok) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE input devices");
     return false;
   }
+  sync_tablet (spice);
   if (!vmm_spice_agent_attach (&spice->agent, spice->server)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE display agent");
     return false;
@@ -1050,8 +1083,8 @@ server_stop (VmmSpice *spice, void *data)
   if (spice->server != NULL) {
     /* Destroying the server stops its worker, which releases what it
      * holds; whatever it does not release is freed below. (spice-server
-     * 0.15 keeps the keyboard's small state: it can neither remove a
-     * keyboard nor frees one on destroy.) */
+     * 0.15 keeps the keyboard's and the mouse's small states: it can
+     * neither remove them nor frees them on destroy.) */
     spice_server_destroy (spice->server);
     spice->server = NULL;
   }
@@ -1096,6 +1129,8 @@ vmm_spice_new (VmmDisplay *display, GError **error)
   /* Show what the display has now, and the pointer if it has one. */
   on_surface_changed (spice);
   on_cursor_changed (spice);
+  /* A change between the server's start and the listener. */
+  on_absolute_changed (spice, true);
   return spice;
 }
 

@@ -527,8 +527,16 @@ mouse_mode_server_cb (gpointer data)
   TestClient *c = data;
   int mode = 0;
 
+  if (c->main == NULL || c->inputs == NULL || !c->inputs_open)
+    return FALSE;
   g_object_get (c->main, "mouse-mode", &mode, NULL);
   return mode == SPICE_MOUSE_MODE_SERVER;
+}
+
+void
+test_client_wait_mouse_mode_server (TestClient *c, unsigned timeout_s)
+{
+  test_wait_until (mouse_mode_server_cb, c, timeout_s);
 }
 
 void

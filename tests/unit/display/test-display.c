@@ -163,6 +163,8 @@ typedef struct {
   uint32_t px, py, pw, ph, pb;
   int32_t wheel;
   int32_t mdx, mdy, mdz;
+  int absolute_changes;
+  bool absolute;
   uint32_t mb;
   int motions;
 } Events;
@@ -211,8 +213,15 @@ on_motion (void *o, int32_t dx, int32_t dy, int32_t dz, uint32_t b)
   e->motions++;
 }
 
+static void
+on_absolute (void *o, bool absolute)
+{
+  ((Events *) o)->absolute = absolute;
+  ((Events *) o)->absolute_changes++;
+}
+
 static const VmmDisplayListenerOps listener = {
-  on_surface_changed, on_update, on_cursor_changed, on_cursor_moved, on_leds,
+  on_surface_changed, on_update, on_cursor_changed, on_cursor_moved, on_leds, on_absolute,
 };
 static const VmmDisplayDeviceOps device = { on_request_size };
 static const VmmDisplayInputOps input = { on_key, on_pointer, on_wheel, on_motion };
@@ -313,6 +322,20 @@ test_routing (void)
   vmm_display_set_keyboard_leds (d, VMM_DISPLAY_LED_CAPS_LOCK);
   g_assert_cmpint (e.leds_changes, ==, 1);
   g_assert_cmphex (vmm_display_get_leds (d), ==, VMM_DISPLAY_LED_CAPS_LOCK);
+
+  /* An absolute pointer until the input devices say otherwise; only
+   * changes reported. */
+  g_assert_true (vmm_display_get_pointer_absolute (d));
+  vmm_display_set_pointer_absolute (d, true);
+  g_assert_cmpint (e.absolute_changes, ==, 0);
+  vmm_display_set_pointer_absolute (d, false);
+  vmm_display_set_pointer_absolute (d, false);
+  g_assert_cmpint (e.absolute_changes, ==, 1);
+  g_assert_false (e.absolute);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
+  vmm_display_set_pointer_absolute (d, true);
+  g_assert_cmpint (e.absolute_changes, ==, 2);
+  g_assert_true (e.absolute);
 
   /* Without a surface the pointer has nowhere to be. */
   g_assert_cmpint (vmm_display_set_surface (d, NULL), ==, 0);

@@ -253,6 +253,9 @@ recorder_has (Recorder *r, int what)
   case 10:
     done = r->motion_dx == 8;
     break;
+  case 11:
+    done = r->motion_dx == 7 && r->motion_dy == -5;
+    break;
   default:
     done = r->requests > 0;
     break;
@@ -378,6 +381,27 @@ test_input_relative (Fixture *f, gconstpointer data)
   g_assert_cmpint (f->rec.pointer_events, ==, pointer_events);
   g_mutex_unlock (&f->rec.lock);
   test_client_free (c);
+}
+
+/* The tablet is offered while the display has an absolute pointer (the
+ * guest drives the USB tablet); without one, spice-server itself puts its
+ * clients in server mode, and relative motion flows. */
+static void
+test_tablet_presence (Fixture *f, gconstpointer data)
+{
+  TestClient *c;
+
+  vmm_display_set_pointer_absolute (f->display, false);
+  c = connect_client (f);
+  test_client_wait_mouse_mode_server (c, 10);
+  spice_inputs_channel_motion (test_client_inputs (c), 7, -2, 0);
+  wait_recorder (&f->rec, 7);
+  vmm_display_set_pointer_absolute (f->display, true);
+  test_client_wait_mouse_mode_client (c, 10);
+  vmm_display_set_pointer_absolute (f->display, false);
+  test_client_wait_mouse_mode_server (c, 10);
+  test_client_free (c);
+  vmm_display_set_pointer_absolute (f->display, true);
 }
 
 static void
@@ -507,7 +531,7 @@ test_probe (Fixture *f, gconstpointer data)
   g_assert_true (vmm_spice_listen_unix (f->spice, path, &error));
   {
     const char *argv[] = { probe, "--unix", path, "--request-size", "1024x768",
-                           "--out", out, "--timeout", "30", NULL };
+                           "--out", out, "--motion", "7,-5", "--timeout", "30", NULL };
 
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                  &stdout_text, NULL, &status, &error));
@@ -521,6 +545,9 @@ test_probe (Fixture *f, gconstpointer data)
   wait_recorder (&f->rec, 5);
   g_assert_cmpuint (f->rec.req_width, ==, 1024);
   g_assert_cmpuint (f->rec.req_height, ==, 768);
+  /* --motion: relative, in server mouse mode. */
+  g_assert_nonnull (strstr (stdout_text, "motion 7 -5\n"));
+  wait_recorder (&f->rec, 11);
 
   g_assert_true (g_file_get_contents (out, &ppm, &ppm_len, &error));
   g_assert_true (g_str_has_prefix (ppm, "P6\n640 480\n255\n"));
@@ -634,6 +661,7 @@ main (int argc, char **argv)
   ADD ("other-formats", test_other_formats);
   ADD ("input", test_input);
   ADD ("input-relative", test_input_relative);
+  ADD ("tablet-presence", test_tablet_presence);
   ADD ("size-request", test_size_request);
   ADD ("reconnect", test_reconnect);
   ADD ("cursor", test_cursor);

@@ -210,8 +210,11 @@ test_input_routing (void)
   /* Relative motion goes to PS/2 whether or not the guest drives the
    * tablet: the tablet is absolute only. */
   vmm_display_motion (d, 2, -1, 1, VMM_DISPLAY_BUTTON_EXTRA);
+  /* The display hears of the tablet only once the guest drives it. */
+  g_assert_false (vmm_display_get_pointer_absolute (d));
   g_assert_cmpint (tdev->ops->control (tdev, &set_config, buf, 0), ==, 0);
   g_assert_true (vmm_usb_hid_configured (tablet));
+  g_assert_true (vmm_display_get_pointer_absolute (d));
   vmm_display_motion (d, 3, 0, 0, VMM_DISPLAY_BUTTON_EXTRA);
   g_assert_cmpint (fb.motions, ==, 2);
   g_assert_cmpint (fb.dx, ==, 5);
@@ -220,6 +223,13 @@ test_input_routing (void)
   g_assert_cmpuint (fb.buttons, ==, VMM_DISPLAY_BUTTON_EXTRA);
   /* The tablet got nothing from it. */
   g_assert_cmpint (tdev->ops->data_in (tdev, 1, buf, sizeof buf), ==, -EAGAIN);
+  /* Unconfigured (configuration 0) or reset: no absolute pointer. */
+  g_assert_cmpint (tdev->ops->control (tdev, &(VmmUsbSetup) { 0x00, 9, 0, 0, 0 }, buf, 0), ==, 0);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
+  g_assert_cmpint (tdev->ops->control (tdev, &set_config, buf, 0), ==, 0);
+  g_assert_true (vmm_display_get_pointer_absolute (d));
+  tdev->ops->reset (tdev);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
   vmm_usb_input_free (in);
   vmm_usb_hid_free (kbd);
   vmm_usb_hid_free (tablet);
