@@ -253,6 +253,114 @@ test_aux_latch (Fixture *f, gconstpointer data)
   g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
 }
 
+/* One psmouse command (libps2's ps2_command): the byte, then its ACK (or
+ * NAK) and @n answer bytes, all there at once; returns the first answer
+ * byte, or the NAK/error byte. */
+static uint8_t
+ps2_cmd (Fixture *f, uint8_t cmd, unsigned n, uint8_t *answer)
+{
+  uint8_t ack;
+
+  aux_wr (f, cmd);
+  ack = aux_rd (f);
+  if (ack != 0xfa)
+    {
+      g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+      return ack;
+    }
+  for (unsigned i = 0; i < n; i++)
+    answer[i] = aux_rd (f);
+  /* Nothing more: a driver waiting for more would time out. */
+  g_assert_cmphex (rd (f, 0x64) & 0x01, ==, 0);
+  return n > 0 ? answer[0] : ack;
+}
+
+static void
+ps2_arg (Fixture *f, uint8_t cmd, uint8_t arg)
+{
+  uint8_t none[1];
+
+  g_assert_cmphex (ps2_cmd (f, cmd, 0, none), ==, 0xfa);
+  g_assert_cmphex (ps2_cmd (f, arg, 0, none), ==, 0xfa);
+}
+
+/* What Linux 6.1's psmouse sends while it probes a mouse, protocol by
+ * protocol: every command is answered at once (no driver timeout, which
+ * is what made an empty aux port cost 411 ms of boot), none of the
+ * touchpad signatures matches, and the mouse ends up an Explorer. */
+static void
+test_aux_linux_probe (Fixture *f, gconstpointer data)
+{
+  static const uint8_t thinkps[] = { 20, 60, 40, 20, 20, 60, 40, 20, 20 };
+  uint8_t a[4];
+
+  enable_aux (f);
+  /* psmouse_probe: GETID, RESET_DIS. */
+  g_assert_cmphex (ps2_cmd (f, 0xf2, 1, a), ==, 0x00);
+  ps2_cmd (f, 0xf6, 0, a);
+  /* ThinkingMouse: rates 10, resolution 0, a rate sequence, ID 2? */
+  ps2_arg (f, 0xf3, 10);
+  ps2_arg (f, 0xe8, 0);
+  for (unsigned i = 0; i < G_N_ELEMENTS (thinkps); i++)
+    ps2_arg (f, 0xf3, thinkps[i]);
+  g_assert_cmphex (ps2_cmd (f, 0xf2, 1, a), !=, 0x02);
+  /* Synaptics: four resolution bytes, then status; 0x47 in the middle. */
+  for (unsigned i = 0; i < 4; i++)
+    ps2_arg (f, 0xe8, 0);
+  ps2_cmd (f, 0xe9, 3, a);
+  g_assert_cmphex (a[1], !=, 0x47);
+  /* ALPS and Elantech: three 1:1 scalings, then status. */
+  ps2_cmd (f, 0xf6, 0, a);
+  for (unsigned i = 0; i < 3; i++)
+    ps2_cmd (f, 0xe6, 0, a);
+  ps2_cmd (f, 0xe9, 3, a);
+  g_assert_false (a[0] == 0x3c && a[1] == 0x03);          /* Elantech */
+  g_assert_cmphex (a[1], !=, 0x00);                        /* ALPS wants 0 */
+  /* Genius: resolution 3, three 1:1 scalings, status 00 33 55? */
+  ps2_arg (f, 0xe8, 3);
+  for (unsigned i = 0; i < 3; i++)
+    ps2_cmd (f, 0xe6, 0, a);
+  ps2_cmd (f, 0xe9, 3, a);
+  g_assert_false (a[0] == 0x00 && a[1] == 0x33 && a[2] == 0x55);
+  /* Logitech PS/2++: the same with resolution 0; buttons in byte 2. */
+  ps2_arg (f, 0xe8, 0);
+  for (unsigned i = 0; i < 3; i++)
+    ps2_cmd (f, 0xe6, 0, a);
+  ps2_cmd (f, 0xe9, 3, a);
+  g_assert_cmphex (a[1], ==, 0);
+  /* TrackPoint: read secondary ID, a command a mouse does not know: a
+   * NAK (and an error for the retry), at once. */
+  g_assert_cmphex (ps2_cmd (f, 0xe1, 2, a), ==, 0xfe);
+  g_assert_cmphex (ps2_cmd (f, 0xe1, 2, a), ==, 0xfc);
+  /* Finger Sensing Pad: register reads through odd "rates". */
+  g_assert_cmphex (ps2_cmd (f, 0xf3, 0, a), ==, 0xfa);
+  g_assert_cmphex (ps2_cmd (f, 0x66, 0, a), ==, 0xfe);
+  /* Back to defaults, reset, then the IntelliMouse knocks. */
+  ps2_cmd (f, 0xf6, 0, a);
+  ps2_cmd (f, 0xff, 2, a);
+  g_assert_cmphex (a[0], ==, 0xaa);
+  g_assert_cmphex (a[1], ==, 0x00);
+  ps2_arg (f, 0xf3, 200);
+  ps2_arg (f, 0xf3, 100);
+  ps2_arg (f, 0xf3, 80);
+  g_assert_cmphex (ps2_cmd (f, 0xf2, 1, a), ==, 0x03);
+  ps2_arg (f, 0xf3, 200);
+  ps2_arg (f, 0xf3, 200);
+  ps2_arg (f, 0xf3, 80);
+  g_assert_cmphex (ps2_cmd (f, 0xf2, 1, a), ==, 0x04);
+  /* psmouse_initialize and activate: rate, resolution, 1:1, enable. */
+  ps2_arg (f, 0xf3, 100);
+  ps2_arg (f, 0xe8, 3);
+  ps2_cmd (f, 0xe6, 0, a);
+  ps2_cmd (f, 0xf4, 0, a);
+  /* And the 4-byte packets flow. */
+  vmm_i8042_mouse_event (f->kbc, -1, 0, 1, VMM_PS2_MOUSE_BUTTON_EXTRA);
+  g_assert_cmphex (aux_rd (f), ==, 0x18);
+  g_assert_cmphex (aux_rd (f), ==, 0xff);
+  g_assert_cmphex (aux_rd (f), ==, 0x00);
+  g_assert_cmphex (aux_rd (f), ==, 0x21);
+}
+
 static void
 test_aux_reset (Fixture *f, gconstpointer data)
 {
@@ -356,6 +464,7 @@ main (int argc, char **argv)
   ADD ("aux-irq-enable", test_aux_irq_enable);
   ADD ("aux-latch", test_aux_latch);
   ADD ("aux-reset", test_aux_reset);
+  ADD ("aux-linux-probe", test_aux_linux_probe);
   ADD ("reset-line", test_reset_line);
   ADD ("output-overflow", test_output_overflow);
   ADD ("keys", test_keys);
