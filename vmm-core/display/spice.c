@@ -32,28 +32,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* spice-server 0.15 allocates a keyboard's and a mouse's state in
- * spice_server_add_interface() and never frees them, two small blocks per
- * server (tests/unit/display/lsan.supp). Under AddressSanitizer those
- * blocks are marked as known, so that every program embedding the server (the
- * app, the runner, their tests) does not report it at exit. */
-#if defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define VMM_HAVE_LSAN 1
-# endif
-#endif
-#if !defined(VMM_HAVE_LSAN) && defined(__SANITIZE_ADDRESS__)
-# define VMM_HAVE_LSAN 1
-#endif
-#ifdef VMM_HAVE_LSAN
-# include <sanitizer/lsan_interface.h>
-# define LSAN_DISABLE() __lsan_disable ()
-# define LSAN_ENABLE() __lsan_enable ()
-#else
-# define LSAN_DISABLE() do { } while (0)
-# define LSAN_ENABLE() do { } while (0)
-#endif
-
 #define MAX_DIRTY 16
 #define MEMSLOT_GROUP 0
 /* What viewers see while the guest has no mode set. */
@@ -101,17 +79,10 @@ struct _VmmSpice {
   /* Server thread only. */
   SpiceServer *server;
   QXLInstance qxl;
-  SpiceKbdInstance kbd;
-  SpiceTabletInstance tablet;
-  SpiceMouseInstance mouse;
+  VmmSpiceInput input;
   VmmSpiceAgent agent;
   bool qxl_added;
-  bool tablet_added;
   uint8_t *primary_mem;
-  uint8_t kbd_seq[3];
-  unsigned kbd_len;
-  int32_t pointer_x, pointer_y;
-  uint32_t buttons;
   GPtrArray *listeners;
 
   GMutex lock;
@@ -555,176 +526,6 @@ static const QXLInterface qxl_interface = {
   .client_monitors_config = qxl_client_monitors_config,
 };
 
-/* ---- keyboard and tablet (server thread) ---- */
-
-/* spice-server hands over the scancode bytes one by one; put the prefixed
- * sequences back together into one key. */
-static void
-kbd_push_scan_freg (SpiceKbdInstance *sin, uint8_t byte)
-{
-  VmmSpice *spice = SPICE_OF (sin, kbd);
-
-  if (spice->kbd_len == 0) {
-    if (byte == 0xe0 || byte == 0xe1) {
-      spice->kbd_seq[spice->kbd_len++] = byte;
-      return;
-    }
-    if ((byte & 0x7f) != 0)
-      vmm_display_key (spice->display, byte & 0x7f, !(byte & 0x80));
-    return;
-  }
-  if (spice->kbd_seq[0] == 0xe0) {
-    spice->kbd_len = 0;
-    /* spice-client-glib cannot send e1 sequences: viewers send Pause as
-     * e0 45, a code no PC key uses. */
-    if ((byte & 0x7f) == 0x45)
-      vmm_display_key (spice->display, VMM_DISPLAY_SCANCODE_PAUSE, !(byte & 0x80));
-    else if ((byte & 0x7f) != 0)
-      vmm_display_key (spice->display, (uint16_t) (0xe000 | (byte & 0x7f)), !(byte & 0x80));
-    return;
-  }
-  /* 0xe1: only Pause uses it, as e1 1d 45 (press) and e1 9d c5 (release). */
-  spice->kbd_seq[spice->kbd_len++] = byte;
-  if (spice->kbd_len < 3)
-    return;
-  spice->kbd_len = 0;
-  if ((spice->kbd_seq[1] & 0x7f) == 0x1d && (spice->kbd_seq[2] & 0x7f) == 0x45)
-    vmm_display_key (spice->display, VMM_DISPLAY_SCANCODE_PAUSE, !(spice->kbd_seq[1] & 0x80));
-}
-
-static uint8_t
-kbd_get_leds (SpiceKbdInstance *sin)
-{
-  VmmSpice *spice = SPICE_OF (sin, kbd);
-
-  /* VMM_DISPLAY_LED_* are SPICE's bits. */
-  return (uint8_t) vmm_display_get_leds (spice->display);
-}
-
-static const SpiceKbdInterface kbd_interface = {
-  .base = {
-    .type = SPICE_INTERFACE_KEYBOARD,
-    .description = "vireo keyboard",
-    .major_version = SPICE_INTERFACE_KEYBOARD_MAJOR,
-    .minor_version = SPICE_INTERFACE_KEYBOARD_MINOR,
-  },
-  .push_scan_freg = kbd_push_scan_freg,
-  .get_leds = kbd_get_leds,
-};
-
-/* spice-server (0.15: RED_MOUSE_STATE_TO_LOCAL in inputs-channel.cpp)
- * passes buttons to the tablet and the mouse in the order left, right,
- * middle (bits 0, 1, 2), and the buttons after the wheel's one bit higher
- * than on the wire: side at bit 6, extra at bit 7. The display uses
- * SPICE's wire order. */
-#define LOCAL_BUTTON_RIGHT  (1u << 1)
-#define LOCAL_BUTTON_MIDDLE (1u << 2)
-#define LOCAL_BUTTON_SIDE   (1u << 6)
-#define LOCAL_BUTTON_EXTRA  (1u << 7)
-
-uint32_t
-vmm_spice_buttons_to_display (uint32_t state)
-{
-  uint32_t buttons = state & VMM_DISPLAY_BUTTON_LEFT;
-
-  if (state & LOCAL_BUTTON_RIGHT)
-    buttons |= VMM_DISPLAY_BUTTON_RIGHT;
-  if (state & LOCAL_BUTTON_MIDDLE)
-    buttons |= VMM_DISPLAY_BUTTON_MIDDLE;
-  if (state & LOCAL_BUTTON_SIDE)
-    buttons |= VMM_DISPLAY_BUTTON_SIDE;
-  if (state & LOCAL_BUTTON_EXTRA)
-    buttons |= VMM_DISPLAY_BUTTON_EXTRA;
-  return buttons;
-}
-
-
-static void
-tablet_set_logical_size (SpiceTabletInstance *sin, int width, int height)
-{
-}
-
-static void
-tablet_position (SpiceTabletInstance *sin, int x, int y, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-
-  spice->pointer_x = x;
-  spice->pointer_y = y;
-  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
-  vmm_display_pointer (spice->display, x, y, spice->buttons);
-}
-
-/* In client pointer mode spice-server reports every button press here,
- * with motion 0 unless the button is a wheel step; releases come through
- * buttons(). */
-static void
-tablet_wheel (SpiceTabletInstance *sin, int motion, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-  uint32_t buttons = vmm_spice_buttons_to_display (buttons_state);
-
-  if (buttons != spice->buttons) {
-    spice->buttons = buttons;
-    vmm_display_pointer (spice->display, spice->pointer_x, spice->pointer_y, buttons);
-  }
-  vmm_display_wheel (spice->display, motion, buttons);
-}
-
-static void
-tablet_buttons_cb (SpiceTabletInstance *sin, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-
-  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
-  vmm_display_pointer (spice->display, spice->pointer_x, spice->pointer_y, spice->buttons);
-}
-
-static const SpiceTabletInterface tablet_interface = {
-  .base = {
-    .type = SPICE_INTERFACE_TABLET,
-    .description = "vireo tablet",
-    .major_version = SPICE_INTERFACE_TABLET_MAJOR,
-    .minor_version = SPICE_INTERFACE_TABLET_MINOR,
-  },
-  .set_logical_size = tablet_set_logical_size,
-  .position = tablet_position,
-  .wheel = tablet_wheel,
-  .buttons = tablet_buttons_cb,
-};
-
-/* Server mouse mode (a viewer that asked for it, or a server without a
- * tablet): relative motion, and presses with the wheel as dz, for the
- * PS/2 mouse. */
-static void
-mouse_motion (SpiceMouseInstance *sin, int dx, int dy, int dz, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, mouse);
-
-  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
-  vmm_display_motion (spice->display, dx, dy, dz, spice->buttons);
-}
-
-static void
-mouse_buttons (SpiceMouseInstance *sin, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, mouse);
-
-  spice->buttons = vmm_spice_buttons_to_display (buttons_state);
-  vmm_display_motion (spice->display, 0, 0, 0, spice->buttons);
-}
-
-static const SpiceMouseInterface mouse_interface = {
-  .base = {
-    .type = SPICE_INTERFACE_MOUSE,
-    .description = "vireo mouse",
-    .major_version = SPICE_INTERFACE_MOUSE_MAJOR,
-    .minor_version = SPICE_INTERFACE_MOUSE_MINOR,
-  },
-  .motion = mouse_motion,
-  .buttons = mouse_buttons,
-};
-
 /* ---- mode switches (server thread) ---- */
 
 static void
@@ -927,7 +728,7 @@ on_leds_changed_cb (gpointer user_data)
   VmmSpice *spice = user_data;
 
   if (spice->server != NULL)
-    spice_server_kbd_leds (&spice->kbd, (int) vmm_display_get_leds (spice->display));
+    vmm_spice_input_leds_changed (&spice->input);
   return G_SOURCE_REMOVE;
 }
 
@@ -937,27 +738,13 @@ on_leds_changed (void *opaque, uint32_t leds)
   run_async (opaque, on_leds_changed_cb);
 }
 
-/* spice-server offers client pointer mode while a tablet interface is
- * registered, and switches its clients to server mode (relative motion,
- * the PS/2 mouse) when it goes: so the tablet is registered exactly while
- * the guest drives the USB tablet. */
-static void
-sync_tablet (VmmSpice *spice)
-{
-  bool want = vmm_display_get_pointer_absolute (spice->display);
-
-  if (spice->server == NULL || want == spice->tablet_added)
-    return;
-  if (want)
-    spice->tablet_added = spice_server_add_interface (spice->server, &spice->tablet.base) == 0;
-  else if (spice_server_remove_interface (&spice->tablet.base) == 0)
-    spice->tablet_added = false;
-}
-
 static gboolean
 on_absolute_changed_cb (gpointer user_data)
 {
-  sync_tablet (user_data);
+  VmmSpice *spice = user_data;
+
+  if (spice->server != NULL)
+    vmm_spice_input_sync_tablet (&spice->input, spice->server);
   return G_SOURCE_REMOVE;
 }
 
@@ -982,7 +769,6 @@ static bool
 server_start (VmmSpice *spice, GError **error)
 {
   QXLDevMemSlot slot = { 0 };
-  bool ok;
 
   spice->server = spice_server_new ();
   if (spice->server == NULL) {
@@ -1015,18 +801,10 @@ server_start (VmmSpice *spice, GError **error)
   slot.virt_end = ~(uintptr_t) 0;
   spice_qxl_add_memslot (&spice->qxl, &slot);
 
-  spice->kbd.base.sif = &kbd_interface.base;
-  spice->tablet.base.sif = &tablet_interface.base;
-  spice->mouse.base.sif = &mouse_interface.base;
-  LSAN_DISABLE ();
-  ok = spice_server_add_interface (spice->server, &spice->kbd.base) == 0
-       && spice_server_add_interface (spice->server, &spice->mouse.base) == 0;
-  LSAN_ENABLE ();
-  if (!ok) {
+  if (!vmm_spice_input_attach (&spice->input, spice->server)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE input devices");
     return false;
   }
-  sync_tablet (spice);
   if (!vmm_spice_agent_attach (&spice->agent, spice->server)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE display agent");
     return false;
@@ -1083,8 +861,8 @@ server_stop (VmmSpice *spice, void *data)
   if (spice->server != NULL) {
     /* Destroying the server stops its worker, which releases what it
      * holds; whatever it does not release is freed below. (spice-server
-     * 0.15 keeps the keyboard's and the mouse's small states: it can
-     * neither remove them nor frees them on destroy.) */
+     * 0.15 keeps the keyboard's and the mouse's small states, see
+     * spice-input.c.) */
     spice_server_destroy (spice->server);
     spice->server = NULL;
   }
@@ -1102,6 +880,7 @@ vmm_spice_new (VmmDisplay *display, GError **error)
 
   spice = g_new0 (VmmSpice, 1);
   spice->display = display;
+  vmm_spice_input_init (&spice->input, display);
   spice->context = g_main_context_new ();
   spice->loop = g_main_loop_new (spice->context, FALSE);
   g_mutex_init (&spice->sync_lock);
