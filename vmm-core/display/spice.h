@@ -3,7 +3,10 @@
  * One VmmSpice serves one VmmDisplay. It runs libspice-server on a thread
  * of its own (a GLib main context), turns the display's dirty rectangles
  * into QXL drawables in simple-display mode, feeds the cursor channel, and
- * passes keyboard, tablet and display-size requests back to the display.
+ * passes keyboard, tablet (client mouse mode), relative mouse (server mouse
+ * mode) and display-size requests back to the display. The tablet is
+ * offered only while the display has an absolute pointer, so viewers fall
+ * back to relative motion when the guest does not drive the USB tablet.
  *
  * Nothing listens by default. The app in the same process connects with
  * vmm_spice_open_client_fd(), once per SPICE channel; external viewers
