@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "devices/lpc-ich9.h"
 #include "devices/pci-host.h"
+#include "devices/ps2-mouse.h"
 #include "block/virtio-blk.h"
 #include "devices/bochs-display.h"
 #include "screen-copy.h"
@@ -199,7 +200,23 @@ display_key (void *opaque, uint16_t scancode, bool pressed)
   vmm_i8042_key (m->i8042, scancode, pressed);
 }
 
-static const VmmDisplayInputOps ps2_input = { .key = display_key };
+/* Relative motion (SPICE's server mouse mode) moves the PS/2 mouse, whose
+ * buttons are numbered as the USB tablet's. */
+G_STATIC_ASSERT (VMM_PS2_MOUSE_BUTTON_LEFT == VMM_USB_BUTTON_LEFT
+                 && VMM_PS2_MOUSE_BUTTON_RIGHT == VMM_USB_BUTTON_RIGHT
+                 && VMM_PS2_MOUSE_BUTTON_MIDDLE == VMM_USB_BUTTON_MIDDLE
+                 && VMM_PS2_MOUSE_BUTTON_SIDE == VMM_USB_BUTTON_SIDE
+                 && VMM_PS2_MOUSE_BUTTON_EXTRA == VMM_USB_BUTTON_EXTRA);
+
+static void
+display_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  VmmMachine *m = opaque;
+
+  vmm_i8042_mouse_event (m->i8042, dx, dy, dz, vmm_usb_input_buttons_from_display (buttons));
+}
+
+static const VmmDisplayInputOps ps2_input = { .key = display_key, .motion = display_motion };
 G_STATIC_ASSERT (VMM_I8042_SCANCODE_PAUSE == VMM_DISPLAY_SCANCODE_PAUSE);
 
 /* SeaBIOS draws on bochs-display through this VGA BIOS, found in the

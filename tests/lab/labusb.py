@@ -20,7 +20,11 @@ kernel, busybox, xhci_pci, usbhid, hid_generic, evdev):
     screen's pixels, which the monitor scales to the tablet's 0..32767).
     The tablet only follows a client that sees a screen, so under
     vireo-vmm the guest first waits for its bochs framebuffer
-    (vireo.fb=1) and tells the host its size.
+    (vireo.fb=1) and tells the host its size;
+  - with vireo.rel=1 (vireo-vmm), also waits for psmouse to find the PS/2
+    mouse on the i8042's aux port and, once the host's client saw the
+    keyboard LEDs, reads the relative move it sends in SPICE's server
+    mouse mode (spice-probe --motion) from the mouse's event node.
 """
 
 import argparse
@@ -57,7 +61,11 @@ TABLET_MAX = 32767
 
 # bochs: the DRM driver of vireo-vmm's --display bochs (QEMU's standard
 # VGA under the reference), so the guest has a screen mode.
-labcache.MODULE_SETS.setdefault('usb', ['xhci_pci', 'usbhid', 'hid_generic', 'evdev', 'bochs'])
+# psmouse: the PS/2 mouse (server mouse mode); i8042 and atkbd are built in.
+labcache.MODULE_SETS.setdefault('usb', ['xhci_pci', 'usbhid', 'hid_generic', 'evdev', 'bochs',
+                                        'psmouse'])
+# The relative move spice-probe sends (DY > 0 is down, as for evdev).
+REL_SENT = (7, -5)
 
 # Reads input_event records (24 bytes on x86-64: timeval, type, code,
 # value) from an event node until @count arrived, as one hex line.
@@ -79,6 +87,16 @@ handler() {
 }
 kev=$(handler keyboard)
 tev=$(handler tablet)
+if [ "$(param rel)" = 1 ]; then
+	i=0
+	until grep -q -i 'N: Name=.*PS/2.*mouse' /proc/bus/input/devices; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || hang "no PS/2 mouse: $(grep 'N: Name' /proc/bus/input/devices | tr '\n' ';')"
+		sleep 0.1
+	done
+	mev=$(grep -i -A5 'N: Name=.*PS/2.*mouse' /proc/bus/input/devices | sed -n 's/.*H: Handlers=.*\(event[0-9]*\).*/\1/p' | head -n1)
+	echo "VIREO-L2-MOUSE $(grep -i 'N: Name=.*PS/2.*mouse' /proc/bus/input/devices | head -n1 | cut -d= -f2-) $mev"
+fi
 echo "VIREO-L2-KBD $(grep -i 'N: Name=.*usb.*keyboard' /proc/bus/input/devices | head -n1 | cut -d= -f2-) $kev"
 echo "VIREO-L2-TABLET $(grep -i 'N: Name=.*usb.*tablet' /proc/bus/input/devices | head -n1 | cut -d= -f2-) $tev"
 if [ "$(param inject)" = 1 ]; then
@@ -105,14 +123,20 @@ if [ "$(param leds)" = 1 ]; then
 	# Caps Lock on, as a desktop does it: an EV_LED write to the event
 	# node, which usbhid turns into SET_REPORT to the keyboard; two
 	# input_event records, the LED and a SYN_REPORT. The host's client,
-	# still connected, moves the tablet once it was told Caps Lock.
-	dd if=/dev/input/$tev bs=24 count=1 of=/dev/null 2>/dev/null &
+	# still connected, moves the tablet once it was told Caps Lock, or
+	# with rel=1 the PS/2 mouse: REL_X, REL_Y and a SYN_REPORT.
+	if [ "$(param rel)" = 1 ]; then
+		dd if=/dev/input/$mev bs=24 count=3 2>/dev/null | od -An -tx1 -v | tr -d ' \n' > /tmp/mouse &
+	else
+		dd if=/dev/input/$tev bs=24 count=1 of=/dev/null 2>/dev/null &
+	fi
 	sleep 1
 	z='\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
 	printf "$z\021\000\001\000\001\000\000\000$z\000\000\000\000\000\000\000\000" > /dev/input/$kev ||
 		hang "writing EV_LED to $kev failed"
 	echo VIREO-L2-LEDSET
 	wait
+	[ "$(param rel)" = 1 ] && echo "VIREO-L2-MOUSEEVENTS $(cat /tmp/mouse)"
 	echo VIREO-L2-LEDDONE
 fi
 echo VIREO-L2-POWEROFF
@@ -189,6 +213,8 @@ class UsbVireo(labguest.Vireo):
         self.tolerance = 0.5
         # The guest's keyboard LEDs reach SPICE clients.
         self.leds = True
+        # Relative motion (server mouse mode) reaches the PS/2 mouse.
+        self.rel = True
 
     def argv(self, kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl):
         return super().argv(kernel, initrd, append, memory_mb, cpus, allow_reboot, ctl) + [
@@ -206,7 +232,8 @@ class UsbVireo(labguest.Vireo):
         # moves the tablet, which lets the guest go on.
         cmd = [self.spice_probe, '--unix', guest.ctl, '--wait-size', f'{w}x{h}',
                '--keys', hex(SCANCODE_A), '--tablet', f'{x},{y}',
-               '--wait-leds', str(SPICE_CAPS_LOCK), '--timeout', '240']
+               '--wait-leds', str(SPICE_CAPS_LOCK),
+               '--motion', f'{REL_SENT[0]},{REL_SENT[1]}', '--timeout', '240']
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
         except subprocess.TimeoutExpired:
@@ -216,6 +243,8 @@ class UsbVireo(labguest.Vireo):
             raise OSError(f'spice-probe exited with {r.returncode}: {r.stderr.strip()}')
         if f'leds {SPICE_CAPS_LOCK}' not in r.stdout.splitlines():
             raise OSError('the SPICE client was not told Caps Lock')
+        if f'motion {REL_SENT[0]} {REL_SENT[1]}' not in r.stdout.splitlines():
+            raise OSError('the SPICE client did not send the relative move')
         self.sent = (tablet_scale(x, w), tablet_scale(y, h))
 
 
@@ -246,7 +275,10 @@ def check_guest(guest, inject, timeout):
     except OSError as e:
         raise ScenarioFailed(f'sending input: {e}') from None
     leds = ('LEDSET', 'LEDDONE') if getattr(guest.monitor, 'leds', False) else ()
-    for need in ('KBD', 'TABLET', 'POWEROFF') + (('KBDEVENTS', 'TABEVENTS') if inject else ()) + leds:
+    rel = getattr(guest.monitor, 'rel', False)
+    rel_markers = ('MOUSE', 'MOUSEEVENTS') if rel else ()
+    for need in ('KBD', 'TABLET', 'POWEROFF') + (('KBDEVENTS', 'TABEVENTS') if inject else ()) \
+            + leds + rel_markers:
         if need not in seen:
             raise ScenarioFailed(f'no {need} from the guest (markers: {" ".join(seen)})')
     if inject:
@@ -259,6 +291,12 @@ def check_guest(guest, inject, timeout):
             if axis not in absolute or abs(absolute[axis] - want) > guest.monitor.tolerance:
                 raise ScenarioFailed(f'tablet absolute events {absolute} (0: X, 1: Y),'
                                      f' expected X {sent[0]:.2f} Y {sent[1]:.2f}')
+    if rel:
+        # EV_REL: REL_X (0) and REL_Y (1), exactly as sent.
+        moved = [(c, v) for t, c, v in decode_events(got['MOUSEEVENTS']) if t == 2]
+        if moved != [(0, REL_SENT[0]), (1, REL_SENT[1])]:
+            raise ScenarioFailed(f'PS/2 mouse events {moved}, expected REL_X {REL_SENT[0]}'
+                                 f' and REL_Y {REL_SENT[1]} ({got["MOUSE"]})')
     if status != 0:
         raise ScenarioFailed(f'guest powered off but the monitor exited with status {status}')
 
@@ -268,7 +306,7 @@ def run_scenario(plan, monitor_name, sid, cpus, timeout):
     vireo = monitor_name == 'vireo'
     monitor = UsbVireo(plan['vireo_vmm'], plan['spice_probe']) if vireo else UsbQemu()
     append = (f'console=ttyS0 panic=-1 quiet vireo.scenario={sid} vireo.inject={int(inject)}'
-              f' vireo.fb={int(vireo)} vireo.leds={int(vireo)}')
+              f' vireo.fb={int(vireo)} vireo.leds={int(vireo)} vireo.rel={int(vireo)}')
     log_path = os.path.join(plan['log_dir'], f'{monitor_name}-{sid}.log')
     t0 = time.monotonic()
     reason = None

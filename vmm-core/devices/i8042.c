@@ -5,12 +5,15 @@
  * that acknowledges commands, so that atkbd finds a keyboard without waiting
  * for timeouts, and types what the viewer sends (vmm_i8042_key).
  *
- * No mouse is attached. A real controller whose aux port has nothing on it
- * answers every byte sent there (command 0xd4) after its transmit timeout
- * with 0xfe, flagged as aux data with the timeout status bit set; Linux's
- * PS/2 drivers take that as a NAK and give up on the port at once. Giving
- * no answer at all instead costs the guest a 200 ms wait per try (two
- * tries per command, and atkbd and psmouse both probe the port).
+ * The aux port has a mouse (ps2-mouse.c) that answers every command at
+ * once: a port that does not answer costs a probing driver a 200 ms wait
+ * per try (two tries per command, and atkbd and psmouse both probe it).
+ *
+ * Like a real controller, this one has a one-byte output buffer that it
+ * fills from the keyboard's side first (its own replies, keys) and from
+ * the mouse while the aux port is enabled. The byte stays put from the
+ * status read that announces it to the data read that takes it, so a key
+ * arriving in between cannot be read with the mouse's status bit.
  *
  * Pulsing output-port bit 0 low (command 0xfe, or 0xd1 with bit 0 clear)
  * resets the machine, which is one of the ways Linux reboots.
@@ -18,6 +21,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "devices/i8042.h"
+#include "devices/ps2-mouse.h"
 
 #include "x86/layout.h"
 
@@ -29,7 +33,6 @@
 #define STS_CMD     0x08
 #define STS_UNLOCK  0x10
 #define STS_AUXDATA 0x20
-#define STS_TIMEOUT 0x40
 
 #define CTR_KBDINT  0x01
 #define CTR_AUXINT  0x02
@@ -53,30 +56,61 @@ struct _VmmI8042 {
   uint8_t kbd_pending;    /* a keyboard command waiting for its argument */
   gboolean kbd_scanning;
 
-  /* Output buffer queue; each byte keeps the status bits it is read with
-   * (STS_AUXDATA, STS_TIMEOUT). */
+  /* The controller's and keyboard's bytes waiting for the output buffer;
+   * each keeps the status bits it is read with (STS_AUXDATA for the aux
+   * loopback). */
   uint8_t outq[OUTQ_SIZE];
   uint8_t outq_sts[OUTQ_SIZE];
   unsigned out_head, out_count;
+
+  /* The output buffer itself (STS_OBF). */
+  gboolean obf;
+  uint8_t ob, ob_sts;
+
+  VmmPs2Mouse *mouse;
 };
 
+/* ISA edge interrupts: a pulse per byte made available, if the command
+ * byte lets that port interrupt. */
 static void
-update_irq (VmmI8042 *k)
+raise_irq (VmmI8042 *k)
 {
-  gboolean kbd = FALSE, aux = FALSE;
+  if (!k->obf)
+    return;
+  if (k->ob_sts & STS_AUXDATA)
+    {
+      if (k->ctr & CTR_AUXINT)
+        vmm_irq_pulse (&k->aux_irq);
+    }
+  else if (k->ctr & CTR_KBDINT)
+    vmm_irq_pulse (&k->kbd_irq);
+}
 
+/* Moves the next byte into an empty output buffer and announces it. */
+static void
+fill_output (VmmI8042 *k)
+{
+  uint8_t v;
+
+  if (k->obf)
+    return;
   if (k->out_count > 0)
     {
-      if (k->outq_sts[k->out_head] & STS_AUXDATA)
-        aux = (k->ctr & CTR_AUXINT) != 0;
-      else
-        kbd = (k->ctr & CTR_KBDINT) != 0;
+      k->ob = k->outq[k->out_head];
+      k->ob_sts = k->outq_sts[k->out_head];
+      k->out_head = (k->out_head + 1) % OUTQ_SIZE;
+      k->out_count--;
     }
-  /* ISA edge interrupts: a pulse per byte made available. */
-  if (kbd)
-    vmm_irq_pulse (&k->kbd_irq);
-  if (aux)
-    vmm_irq_pulse (&k->aux_irq);
+  else if (!(k->ctr & CTR_AUXDIS) && vmm_ps2_mouse_read (k->mouse, &v))
+    {
+      /* A disabled aux port holds the mouse's clock: it keeps its bytes. */
+      k->ob = v;
+      k->ob_sts = STS_AUXDATA;
+    }
+  else
+    return;
+  k->obf = TRUE;
+  raise_irq (k);
 }
 
 static void
@@ -109,6 +143,8 @@ reset_locked (VmmI8042 *k)
   k->kbd_scanning = TRUE;
   k->out_head = 0;
   k->out_count = 0;
+  k->obf = FALSE;
+  vmm_ps2_mouse_reset (k->mouse);
 }
 
 VmmI8042 *
@@ -124,6 +160,7 @@ vmm_i8042_new (const VmmIrqLine *kbd_irq, const VmmIrqLine *aux_irq,
     k->aux_irq = *aux_irq;
   k->reset = reset;
   k->reset_opaque = reset_opaque;
+  k->mouse = vmm_ps2_mouse_new ();
   reset_locked (k);
   return k;
 }
@@ -133,6 +170,7 @@ vmm_i8042_free (VmmI8042 *k)
 {
   if (k == NULL)
     return;
+  vmm_ps2_mouse_free (k->mouse);
   g_mutex_clear (&k->lock);
   g_free (k);
 }
@@ -212,7 +250,14 @@ data_write (VmmI8042 *k, uint8_t v)
   switch (cmd)
     {
     case 0x60:
-      k->ctr = v;
+      {
+        uint8_t enabled = (uint8_t) (v & ~k->ctr);
+
+        k->ctr = v;
+        /* A byte already waiting interrupts once its port may. */
+        if (k->obf && (enabled & ((k->ob_sts & STS_AUXDATA) ? CTR_AUXINT : CTR_KBDINT)))
+          raise_irq (k);
+      }
       break;
     case 0xd1:
       k->outport = v;
@@ -225,8 +270,7 @@ data_write (VmmI8042 *k, uint8_t v)
       queue_byte (k, v, TRUE);
       break;
     case 0xd4:
-      /* No mouse: the port times out (see the top of the file). */
-      queue_byte_sts (k, 0xfe, STS_AUXDATA | STS_TIMEOUT);
+      vmm_ps2_mouse_write (k->mouse, v);
       break;
     default:
       keyboard_write (k, v);
@@ -286,12 +330,11 @@ i8042_access_read (VmmI8042 *k, gboolean status_port, uint8_t *data, unsigned le
   g_mutex_lock (&k->lock);
   if (!status_port)
     {
-      if (k->out_count > 0)
+      if (k->obf)
         {
-          v = k->outq[k->out_head];
-          k->out_head = (k->out_head + 1) % OUTQ_SIZE;
-          k->out_count--;
-          update_irq (k);
+          v = k->ob;
+          k->obf = FALSE;
+          fill_output (k);
         }
       else
         v = 0;
@@ -301,10 +344,8 @@ i8042_access_read (VmmI8042 *k, gboolean status_port, uint8_t *data, unsigned le
       v = STS_UNLOCK | k->status_cmd;
       if (k->ctr & CTR_SYS)
         v |= STS_SYS;
-      if (k->out_count > 0)
-        {
-          v |= STS_OBF | k->outq_sts[k->out_head];
-        }
+      if (k->obf)
+        v |= STS_OBF | k->ob_sts;
     }
   g_mutex_unlock (&k->lock);
   data[0] = v;
@@ -314,10 +355,7 @@ i8042_access_read (VmmI8042 *k, gboolean status_port, uint8_t *data, unsigned le
 static void
 i8042_access_write (VmmI8042 *k, gboolean command_port, const uint8_t *data)
 {
-  gboolean was_empty;
-
   g_mutex_lock (&k->lock);
-  was_empty = k->out_count == 0;
   if (!command_port)
     {
       k->status_cmd = 0;
@@ -328,8 +366,7 @@ i8042_access_write (VmmI8042 *k, gboolean command_port, const uint8_t *data)
       k->status_cmd = STS_CMD;
       command_write (k, data[0]);
     }
-  if (was_empty && k->out_count > 0)
-    update_irq (k);
+  fill_output (k);
   g_mutex_unlock (&k->lock);
 }
 
@@ -338,7 +375,6 @@ vmm_i8042_key (VmmI8042 *k, uint16_t scancode, gboolean pressed)
 {
   uint8_t bytes[6];
   unsigned n = 0;
-  gboolean was_empty;
 
   if (scancode == VMM_I8042_SCANCODE_PAUSE)
     {
@@ -366,12 +402,21 @@ vmm_i8042_key (VmmI8042 *k, uint16_t scancode, gboolean pressed)
   if (k->kbd_scanning && !(k->ctr & CTR_KBDDIS) && (k->ctr & CTR_XLATE)
       && k->out_count + n <= OUTQ_SIZE)
     {
-      was_empty = k->out_count == 0;
       for (unsigned i = 0; i < n; i++)
         queue_byte (k, bytes[i], FALSE);
-      if (was_empty)
-        update_irq (k);
+      fill_output (k);
     }
+  g_mutex_unlock (&k->lock);
+}
+
+void
+vmm_i8042_mouse_event (VmmI8042 *k, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  g_return_if_fail (k != NULL);
+
+  g_mutex_lock (&k->lock);
+  vmm_ps2_mouse_event (k->mouse, dx, dy, dz, buttons);
+  fill_output (k);
   g_mutex_unlock (&k->lock);
 }
 

@@ -1,4 +1,5 @@
-/* i8042.h: the PS/2 keyboard controller, mainly for its reset line.
+/* i8042.h: the PS/2 controller with its keyboard and mouse, and its
+ * reset line.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,3 +26,9 @@ int       vmm_i8042_register (VmmI8042 *k, VmmBus *pio);
 
 /* A key from the viewer: a set-1 scancode (0xe0xx for prefixed keys). */
 void      vmm_i8042_key      (VmmI8042 *k, uint16_t scancode, gboolean pressed);
+
+/* Relative motion from the viewer for the PS/2 mouse: @dy and @dz count
+ * down / towards the user as positive, @buttons as VMM_PS2_MOUSE_BUTTON_*
+ * (devices/ps2-mouse.h). */
+void      vmm_i8042_mouse_event (VmmI8042 *k, int32_t dx, int32_t dy, int32_t dz,
+                                 uint32_t buttons);

@@ -23,6 +23,7 @@ struct _VmmDisplay {
   VmmDisplayCursor cursor;
   uint32_t *cursor_pixels;
   uint32_t leds;
+  bool absolute;
 
   GMutex listener_lock;
   const VmmDisplayListenerOps *listener;
@@ -66,6 +67,7 @@ vmm_display_new (void)
   g_mutex_init (&d->data_lock);
   g_mutex_init (&d->listener_lock);
   g_mutex_init (&d->ops_lock);
+  d->absolute = true;
   return d;
 }
 
@@ -219,6 +221,39 @@ vmm_display_set_keyboard_leds (VmmDisplay *d, uint32_t leds)
   if (d->listener != NULL && d->listener->leds_changed != NULL)
     d->listener->leds_changed (d->listener_opaque, leds);
   g_mutex_unlock (&d->listener_lock);
+}
+
+void
+vmm_display_set_pointer_absolute (VmmDisplay *d, bool absolute)
+{
+  bool changed;
+
+  g_return_if_fail (d != NULL);
+
+  g_mutex_lock (&d->data_lock);
+  changed = d->absolute != absolute;
+  d->absolute = absolute;
+  g_mutex_unlock (&d->data_lock);
+  if (!changed)
+    return;
+
+  g_mutex_lock (&d->listener_lock);
+  if (d->listener != NULL && d->listener->absolute_changed != NULL)
+    d->listener->absolute_changed (d->listener_opaque, absolute);
+  g_mutex_unlock (&d->listener_lock);
+}
+
+bool
+vmm_display_get_pointer_absolute (VmmDisplay *d)
+{
+  bool absolute;
+
+  g_return_val_if_fail (d != NULL, false);
+
+  g_mutex_lock (&d->data_lock);
+  absolute = d->absolute;
+  g_mutex_unlock (&d->data_lock);
+  return absolute;
 }
 
 void
@@ -469,5 +504,16 @@ vmm_display_wheel (VmmDisplay *d, int32_t dy, uint32_t buttons)
   g_mutex_lock (&d->ops_lock);
   if (d->input != NULL && d->input->wheel != NULL)
     d->input->wheel (d->input_opaque, dy, buttons);
+  g_mutex_unlock (&d->ops_lock);
+}
+
+void
+vmm_display_motion (VmmDisplay *d, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  g_return_if_fail (d != NULL);
+
+  g_mutex_lock (&d->ops_lock);
+  if (d->input != NULL && d->input->motion != NULL)
+    d->input->motion (d->input_opaque, dx, dy, dz, buttons);
   g_mutex_unlock (&d->ops_lock);
 }

@@ -115,6 +115,9 @@ typedef struct {
                    uint32_t buttons);
   /* Wheel steps as SPICE counts them: dy > 0 scrolls down, dy < 0 up. */
   void (*wheel)   (void *opaque, int32_t dy, uint32_t buttons);
+  /* Relative motion (SPICE's server mouse mode): dx right, dy down, dz
+   * wheel steps as for wheel(); a button change comes with 0, 0, 0. */
+  void (*motion)  (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons);
 } VmmDisplayInputOps;
 
 /* Towards the display device. */
@@ -132,6 +135,9 @@ typedef struct {
   void (*cursor_changed)  (void *opaque);
   void (*cursor_moved)    (void *opaque, int32_t x, int32_t y);
   void (*leds_changed)    (void *opaque, uint32_t leds);
+  /* Whether an absolute pointer (the USB tablet, driven by the guest) is
+   * there: a server offers client pointer mode only while it is. */
+  void (*absolute_changed) (void *opaque, bool absolute);
 } VmmDisplayListenerOps;
 
 typedef struct _VmmDisplay VmmDisplay;
@@ -153,6 +159,10 @@ void vmm_display_update           (VmmDisplay *d, uint32_t x, uint32_t y, uint32
 int  vmm_display_set_cursor       (VmmDisplay *d, const VmmDisplayCursor *cursor);
 void vmm_display_move_cursor      (VmmDisplay *d, int32_t x, int32_t y);
 void vmm_display_set_keyboard_leds(VmmDisplay *d, uint32_t leds);
+/* Says whether the input devices have an absolute pointer the guest uses
+ * (true until someone says otherwise). Without one, viewers must send
+ * relative motion (SPICE's server mouse mode). */
+void vmm_display_set_pointer_absolute (VmmDisplay *d, bool absolute);
 void vmm_display_set_device_ops   (VmmDisplay *d, const VmmDisplayDeviceOps *ops, void *opaque);
 void vmm_display_set_input_ops    (VmmDisplay *d, const VmmDisplayInputOps *ops, void *opaque);
 
@@ -169,6 +179,7 @@ int      vmm_display_read_xrgb    (VmmDisplay *d, uint64_t serial, const VmmDisp
  * new g_malloc'ed buffer; returns false when the pointer is hidden. */
 bool     vmm_display_get_cursor   (VmmDisplay *d, VmmDisplayCursor *cursor, uint32_t **pixels);
 uint32_t vmm_display_get_leds     (VmmDisplay *d);
+bool     vmm_display_get_pointer_absolute (VmmDisplay *d);
 /* Passes the viewer's size wish to the device: -EINVAL for a size outside
  * 1..VMM_DISPLAY_MAX_*, -ENOTSUP without a device that can change modes. */
 int      vmm_display_request_size (VmmDisplay *d, uint32_t width, uint32_t height);
@@ -176,3 +187,7 @@ void     vmm_display_key          (VmmDisplay *d, uint16_t scancode, bool presse
 /* Clamped to the surface; dropped without one. */
 void     vmm_display_pointer      (VmmDisplay *d, int32_t x, int32_t y, uint32_t buttons);
 void     vmm_display_wheel        (VmmDisplay *d, int32_t dy, uint32_t buttons);
+/* Relative motion and buttons, passed on as they come (no surface needed:
+ * a relative pointer works while the screen is off). */
+void     vmm_display_motion       (VmmDisplay *d, int32_t dx, int32_t dy, int32_t dz,
+                                   uint32_t buttons);

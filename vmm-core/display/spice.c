@@ -32,28 +32,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* spice-server 0.15 allocates a keyboard's state in
- * spice_server_add_interface() and never frees it, one small block per
- * server (tests/unit/display/lsan.supp). Under AddressSanitizer that block
- * is marked as known, so that every program embedding the server (the
- * app, the runner, their tests) does not report it at exit. */
-#if defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define VMM_HAVE_LSAN 1
-# endif
-#endif
-#if !defined(VMM_HAVE_LSAN) && defined(__SANITIZE_ADDRESS__)
-# define VMM_HAVE_LSAN 1
-#endif
-#ifdef VMM_HAVE_LSAN
-# include <sanitizer/lsan_interface.h>
-# define LSAN_DISABLE() __lsan_disable ()
-# define LSAN_ENABLE() __lsan_enable ()
-#else
-# define LSAN_DISABLE() do { } while (0)
-# define LSAN_ENABLE() do { } while (0)
-#endif
-
 #define MAX_DIRTY 16
 #define MEMSLOT_GROUP 0
 /* What viewers see while the guest has no mode set. */
@@ -101,15 +79,10 @@ struct _VmmSpice {
   /* Server thread only. */
   SpiceServer *server;
   QXLInstance qxl;
-  SpiceKbdInstance kbd;
-  SpiceTabletInstance tablet;
+  VmmSpiceInput input;
   VmmSpiceAgent agent;
   bool qxl_added;
   uint8_t *primary_mem;
-  uint8_t kbd_seq[3];
-  unsigned kbd_len;
-  int32_t pointer_x, pointer_y;
-  uint32_t buttons;
   GPtrArray *listeners;
 
   GMutex lock;
@@ -553,131 +526,6 @@ static const QXLInterface qxl_interface = {
   .client_monitors_config = qxl_client_monitors_config,
 };
 
-/* ---- keyboard and tablet (server thread) ---- */
-
-/* spice-server hands over the scancode bytes one by one; put the prefixed
- * sequences back together into one key. */
-static void
-kbd_push_scan_freg (SpiceKbdInstance *sin, uint8_t byte)
-{
-  VmmSpice *spice = SPICE_OF (sin, kbd);
-
-  if (spice->kbd_len == 0) {
-    if (byte == 0xe0 || byte == 0xe1) {
-      spice->kbd_seq[spice->kbd_len++] = byte;
-      return;
-    }
-    if ((byte & 0x7f) != 0)
-      vmm_display_key (spice->display, byte & 0x7f, !(byte & 0x80));
-    return;
-  }
-  if (spice->kbd_seq[0] == 0xe0) {
-    spice->kbd_len = 0;
-    /* spice-client-glib cannot send e1 sequences: viewers send Pause as
-     * e0 45, a code no PC key uses. */
-    if ((byte & 0x7f) == 0x45)
-      vmm_display_key (spice->display, VMM_DISPLAY_SCANCODE_PAUSE, !(byte & 0x80));
-    else if ((byte & 0x7f) != 0)
-      vmm_display_key (spice->display, (uint16_t) (0xe000 | (byte & 0x7f)), !(byte & 0x80));
-    return;
-  }
-  /* 0xe1: only Pause uses it, as e1 1d 45 (press) and e1 9d c5 (release). */
-  spice->kbd_seq[spice->kbd_len++] = byte;
-  if (spice->kbd_len < 3)
-    return;
-  spice->kbd_len = 0;
-  if ((spice->kbd_seq[1] & 0x7f) == 0x1d && (spice->kbd_seq[2] & 0x7f) == 0x45)
-    vmm_display_key (spice->display, VMM_DISPLAY_SCANCODE_PAUSE, !(spice->kbd_seq[1] & 0x80));
-}
-
-static uint8_t
-kbd_get_leds (SpiceKbdInstance *sin)
-{
-  VmmSpice *spice = SPICE_OF (sin, kbd);
-
-  /* VMM_DISPLAY_LED_* are SPICE's bits. */
-  return (uint8_t) vmm_display_get_leds (spice->display);
-}
-
-static const SpiceKbdInterface kbd_interface = {
-  .base = {
-    .type = SPICE_INTERFACE_KEYBOARD,
-    .description = "vireo keyboard",
-    .major_version = SPICE_INTERFACE_KEYBOARD_MAJOR,
-    .minor_version = SPICE_INTERFACE_KEYBOARD_MINOR,
-  },
-  .push_scan_freg = kbd_push_scan_freg,
-  .get_leds = kbd_get_leds,
-};
-
-/* spice-server passes tablet buttons in the order left, right, middle
- * (bits 0, 1, 2); the display uses SPICE's wire order, left, middle, right. */
-static uint32_t
-tablet_buttons (uint32_t state)
-{
-  uint32_t buttons = state & VMM_DISPLAY_BUTTON_LEFT;
-
-  if (state & (1u << 1))
-    buttons |= VMM_DISPLAY_BUTTON_RIGHT;
-  if (state & (1u << 2))
-    buttons |= VMM_DISPLAY_BUTTON_MIDDLE;
-  return buttons;
-}
-
-static void
-tablet_set_logical_size (SpiceTabletInstance *sin, int width, int height)
-{
-}
-
-static void
-tablet_position (SpiceTabletInstance *sin, int x, int y, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-
-  spice->pointer_x = x;
-  spice->pointer_y = y;
-  spice->buttons = tablet_buttons (buttons_state);
-  vmm_display_pointer (spice->display, x, y, spice->buttons);
-}
-
-/* In client pointer mode spice-server reports every button press here,
- * with motion 0 unless the button is a wheel step; releases come through
- * buttons(). */
-static void
-tablet_wheel (SpiceTabletInstance *sin, int motion, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-  uint32_t buttons = tablet_buttons (buttons_state);
-
-  if (buttons != spice->buttons) {
-    spice->buttons = buttons;
-    vmm_display_pointer (spice->display, spice->pointer_x, spice->pointer_y, buttons);
-  }
-  vmm_display_wheel (spice->display, motion, buttons);
-}
-
-static void
-tablet_buttons_cb (SpiceTabletInstance *sin, uint32_t buttons_state)
-{
-  VmmSpice *spice = SPICE_OF (sin, tablet);
-
-  spice->buttons = tablet_buttons (buttons_state);
-  vmm_display_pointer (spice->display, spice->pointer_x, spice->pointer_y, spice->buttons);
-}
-
-static const SpiceTabletInterface tablet_interface = {
-  .base = {
-    .type = SPICE_INTERFACE_TABLET,
-    .description = "vireo tablet",
-    .major_version = SPICE_INTERFACE_TABLET_MAJOR,
-    .minor_version = SPICE_INTERFACE_TABLET_MINOR,
-  },
-  .set_logical_size = tablet_set_logical_size,
-  .position = tablet_position,
-  .wheel = tablet_wheel,
-  .buttons = tablet_buttons_cb,
-};
-
 /* ---- mode switches (server thread) ---- */
 
 static void
@@ -880,7 +728,7 @@ on_leds_changed_cb (gpointer user_data)
   VmmSpice *spice = user_data;
 
   if (spice->server != NULL)
-    spice_server_kbd_leds (&spice->kbd, (int) vmm_display_get_leds (spice->display));
+    vmm_spice_input_leds_changed (&spice->input);
   return G_SOURCE_REMOVE;
 }
 
@@ -890,12 +738,29 @@ on_leds_changed (void *opaque, uint32_t leds)
   run_async (opaque, on_leds_changed_cb);
 }
 
+static gboolean
+on_absolute_changed_cb (gpointer user_data)
+{
+  VmmSpice *spice = user_data;
+
+  if (spice->server != NULL)
+    vmm_spice_input_sync_tablet (&spice->input, spice->server);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_absolute_changed (void *opaque, bool absolute)
+{
+  run_async (opaque, on_absolute_changed_cb);
+}
+
 static const VmmDisplayListenerOps listener_ops = {
   .surface_changed = on_surface_changed,
   .update = on_update,
   .cursor_changed = on_cursor_changed,
   .cursor_moved = on_cursor_moved,
   .leds_changed = on_leds_changed,
+  .absolute_changed = on_absolute_changed,
 };
 
 /* ---- the server thread ---- */
@@ -904,7 +769,6 @@ static bool
 server_start (VmmSpice *spice, GError **error)
 {
   QXLDevMemSlot slot = { 0 };
-  bool ok;
 
   spice->server = spice_server_new ();
   if (spice->server == NULL) {
@@ -937,12 +801,7 @@ server_start (VmmSpice *spice, GError **error)
   slot.virt_end = ~(uintptr_t) 0;
   spice_qxl_add_memslot (&spice->qxl, &slot);
 
-  spice->kbd.base.sif = &kbd_interface.base;
-  spice->tablet.base.sif = &tablet_interface.base;
-  LSAN_DISABLE ();
-  ok = spice_server_add_interface (spice->server, &spice->kbd.base) == 0;
-  LSAN_ENABLE ();
-  if (!ok || spice_server_add_interface (spice->server, &spice->tablet.base) != 0) {
+  if (!vmm_spice_input_attach (&spice->input, spice->server)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "Could not add the SPICE input devices");
     return false;
   }
@@ -1002,8 +861,8 @@ server_stop (VmmSpice *spice, void *data)
   if (spice->server != NULL) {
     /* Destroying the server stops its worker, which releases what it
      * holds; whatever it does not release is freed below. (spice-server
-     * 0.15 keeps the keyboard's small state: it can neither remove a
-     * keyboard nor frees one on destroy.) */
+     * 0.15 keeps the keyboard's and the mouse's small states, see
+     * spice-input.c.) */
     spice_server_destroy (spice->server);
     spice->server = NULL;
   }
@@ -1021,6 +880,7 @@ vmm_spice_new (VmmDisplay *display, GError **error)
 
   spice = g_new0 (VmmSpice, 1);
   spice->display = display;
+  vmm_spice_input_init (&spice->input, display);
   spice->context = g_main_context_new ();
   spice->loop = g_main_loop_new (spice->context, FALSE);
   g_mutex_init (&spice->sync_lock);
@@ -1048,6 +908,8 @@ vmm_spice_new (VmmDisplay *display, GError **error)
   /* Show what the display has now, and the pointer if it has one. */
   on_surface_changed (spice);
   on_cursor_changed (spice);
+  /* A change between the server's start and the listener. */
+  on_absolute_changed (spice, true);
   return spice;
 }
 

@@ -3,7 +3,10 @@
  * One VmmSpice serves one VmmDisplay. It runs libspice-server on a thread
  * of its own (a GLib main context), turns the display's dirty rectangles
  * into QXL drawables in simple-display mode, feeds the cursor channel, and
- * passes keyboard, tablet and display-size requests back to the display.
+ * passes keyboard, tablet (client mouse mode), relative mouse (server mouse
+ * mode) and display-size requests back to the display. The tablet is
+ * offered only while the display has an absolute pointer, so viewers fall
+ * back to relative motion when the guest does not drive the USB tablet.
  *
  * Nothing listens by default. The app in the same process connects with
  * vmm_spice_open_client_fd(), once per SPICE channel; external viewers
@@ -63,3 +66,7 @@ bool      vmm_spice_listen_tcp     (VmmSpice *spice, uint16_t port, uint16_t *bo
  * (spice_session_open_fd() for the main channel, spice_channel_open_fd()
  * for the others). The caller owns the returned fd; -1 with an error. */
 int       vmm_spice_open_client_fd (VmmSpice *spice, GError **error);
+
+/* spice-server's pointer buttons, as it hands them to the tablet and the
+ * mouse interfaces, as VMM_DISPLAY_BUTTON_* (for tests). */
+uint32_t  vmm_spice_buttons_to_display (uint32_t spice_local_buttons);

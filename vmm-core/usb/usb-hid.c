@@ -71,6 +71,8 @@ struct _VmmUsbHid {
   uint32_t leds;
   VmmUsbLedsFunc leds_func;
   void *leds_opaque;
+  VmmUsbConfigFunc config_func;
+  void *config_opaque;
 
   /* tablet */
   uint16_t x, y;
@@ -417,6 +419,9 @@ hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned le
   uint32_t leds = G_MAXUINT32;
   VmmUsbLedsFunc func = NULL;
   void *func_opaque = NULL;
+  VmmUsbConfigFunc config_func = NULL;
+  void *config_opaque = NULL;
+  gboolean configured = FALSE;
   uint16_t req = (uint16_t) (s->bmRequestType << 8 | s->bRequest);
 
   g_mutex_lock (&hid->lock);
@@ -435,6 +440,12 @@ hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned le
     case 0x0000 | VMM_USB_REQ_SET_CONFIGURATION:
       if (s->wValue <= 1)
         {
+          if ((hid->config != 0) != (s->wValue != 0))
+            {
+              config_func = hid->config_func;
+              config_opaque = hid->config_opaque;
+              configured = s->wValue != 0;
+            }
           set_configuration (hid, (uint8_t) s->wValue);
           n = 0;
         }
@@ -507,6 +518,8 @@ hid_control (VmmUsbDevice *dev, const VmmUsbSetup *s, uint8_t *data, unsigned le
   g_mutex_unlock (&hid->lock);
   if (func != NULL)
     func (func_opaque, leds);
+  if (config_func != NULL)
+    config_func (config_opaque, configured);
   return n;
 }
 
@@ -514,12 +527,21 @@ static void
 hid_reset (VmmUsbDevice *dev)
 {
   VmmUsbHid *hid = (VmmUsbHid *) dev;
+  VmmUsbConfigFunc func = NULL;
+  void *func_opaque = NULL;
 
   g_mutex_lock (&hid->lock);
+  if (hid->config != 0)
+    {
+      func = hid->config_func;
+      func_opaque = hid->config_opaque;
+    }
   set_configuration (hid, 0);
   hid->protocol = 1;
   hid->idle = 0;
   g_mutex_unlock (&hid->lock);
+  if (func != NULL)
+    func (func_opaque, FALSE);
 }
 
 static const VmmUsbDeviceOps hid_ops = {
@@ -664,6 +686,15 @@ vmm_usb_kbd_key (VmmUsbHid *hid, uint16_t scancode, gboolean pressed)
   g_mutex_unlock (&hid->lock);
   if (changed)
     wake (hid);
+}
+
+void
+vmm_usb_hid_set_config_func (VmmUsbHid *hid, VmmUsbConfigFunc func, void *opaque)
+{
+  g_mutex_lock (&hid->lock);
+  hid->config_func = func;
+  hid->config_opaque = opaque;
+  g_mutex_unlock (&hid->lock);
 }
 
 void

@@ -39,6 +39,9 @@ typedef struct _VmmUsbHid VmmUsbHid;
  * the thread that runs the host controller, with the controller's lock
  * held: it must not call back into the USB devices. */
 typedef void (*VmmUsbLedsFunc) (void *opaque, uint32_t leds);
+/* Called when the guest configures or unconfigures the device (a driver
+ * takes it or lets it go, or the port is reset), same thread and lock. */
+typedef void (*VmmUsbConfigFunc) (void *opaque, gboolean configured);
 
 VmmUsbHid    *vmm_usb_tablet_new      (void);
 VmmUsbHid    *vmm_usb_keyboard_new    (void);
@@ -46,6 +49,7 @@ void          vmm_usb_hid_free        (VmmUsbHid *hid);
 VmmUsbDevice *vmm_usb_hid_device      (VmmUsbHid *hid);
 /* Whether the guest configured the device, i.e. a driver uses it. */
 gboolean      vmm_usb_hid_configured  (VmmUsbHid *hid);
+void          vmm_usb_hid_set_config_func (VmmUsbHid *hid, VmmUsbConfigFunc func, void *opaque);
 
 /* Keyboard: @scancode as VmmDisplay passes it (set 1, 0xe0xx for prefixed
  * keys, 0xe11d for Pause). Unknown codes are ignored. */

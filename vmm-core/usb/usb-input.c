@@ -82,11 +82,34 @@ on_wheel (void *opaque, int32_t dy, uint32_t buttons)
     in->fallback->wheel (in->fallback_opaque, dy, buttons);
 }
 
+/* The tablet is absolute only: relative motion (a viewer in server mouse
+ * mode) always goes to the fallback, the PS/2 mouse. */
+static void
+on_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  VmmUsbInput *in = opaque;
+
+  if (in->fallback != NULL && in->fallback->motion != NULL)
+    in->fallback->motion (in->fallback_opaque, dx, dy, dz, buttons);
+}
+
 static const VmmDisplayInputOps input_ops = {
   .key = on_key,
   .pointer = on_pointer,
   .wheel = on_wheel,
+  .motion = on_motion,
 };
+
+/* A tablet the guest does not drive cannot follow an absolute pointer:
+ * the display says so, and SPICE viewers switch to relative motion for
+ * the PS/2 mouse (server mouse mode) until it does. */
+static void
+on_tablet_config (void *opaque, gboolean configured)
+{
+  VmmUsbInput *in = opaque;
+
+  vmm_display_set_pointer_absolute (in->display, configured);
+}
 
 static void
 on_leds (void *opaque, uint32_t leds)
@@ -109,6 +132,9 @@ vmm_usb_input_new (VmmDisplay *display, VmmUsbHid *keyboard, VmmUsbHid *tablet,
   in->fallback_opaque = fallback_opaque;
   if (keyboard != NULL)
     vmm_usb_kbd_set_leds_func (keyboard, on_leds, in);
+  if (tablet != NULL)
+    vmm_usb_hid_set_config_func (tablet, on_tablet_config, in);
+  vmm_display_set_pointer_absolute (display, tablet != NULL && vmm_usb_hid_configured (tablet));
   vmm_display_set_input_ops (display, &input_ops, in);
   return in;
 }
@@ -121,5 +147,7 @@ vmm_usb_input_free (VmmUsbInput *in)
   vmm_display_set_input_ops (in->display, NULL, NULL);
   if (in->keyboard != NULL)
     vmm_usb_kbd_set_leds_func (in->keyboard, NULL, NULL);
+  if (in->tablet != NULL)
+    vmm_usb_hid_set_config_func (in->tablet, NULL, NULL);
   g_free (in);
 }

@@ -4,6 +4,10 @@
  * Until the guest configures a USB device (firmware without a USB stack, a
  * guest without usbhid), its events go to the fallback ops, normally the
  * PS/2 devices, so input works before and without the USB drivers.
+ * Relative motion always goes there: the USB tablet is absolute only.
+ * The display is told whether the guest drives the tablet
+ * (vmm_display_set_pointer_absolute), so that viewers send relative
+ * motion while it does not.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -5,7 +5,7 @@
  *
  *   spice-probe --unix PATH [--request-size WxH] [--wait-size WxH]
  *               [--ink-rows MIN[,MAX]] [--keys SC,SC...]
- *               [--tablet X,Y[,BUTTONS]] [--wait-leds MASK]
+ *               [--tablet X,Y[,BUTTONS]] [--wait-leds MASK] [--motion DX,DY]
  *               [--bench N,INTERVAL_MS] [--out FILE.ppm] [--timeout SECONDS]
  *
  * Prints "primary W H", "colours N" (distinct colours in the frame) and
@@ -27,8 +27,11 @@
  * --wait-leds then waits until the keyboard LEDs the server reports
  * (SPICE's modifier bits: 1 Scroll, 2 Num, 4 Caps Lock) are MASK, prints
  * "leds MASK" and, with --tablet, moves the tablet one pixel right: a
- * guest that set its LEDs learns that way that a viewer saw them. Exit
- * status 0 on success, 1 on a timeout, 2 for bad arguments.
+ * guest that set its LEDs learns that way that a viewer saw them.
+ * --motion then (instead of that tablet move) asks the server for server
+ * mouse mode, waits until it has switched, sends one relative move of
+ * DX, DY pixels (DY > 0: down) and prints "motion DX DY" once it is
+ * flushed. Exit status 0 on success, 1 on a timeout, 2 for bad arguments.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -37,6 +40,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* Under AddressSanitizer (the check build, which the lab uses too):
+ * spice-client-glib 0.42 leaks a small block (88 bytes and two 4-byte
+ * ones, allocated in a channel coroutine) when a session that switched
+ * to server mouse mode (--motion) hangs up. It is the client library's,
+ * not the server's under test: LeakSanitizer asks this hook for
+ * suppressions, so the probe's exit status keeps meaning what it says. */
+const char *__lsan_default_suppressions (void);
+
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libspice-client-glib-2.0.so\n";
+}
 
 typedef struct {
   TestClient *c;
@@ -171,6 +188,45 @@ parse_keys (const char *s, GArray *keys)
 }
 
 static gboolean
+server_mouse_mode (Want *w)
+{
+  int mode = 0;
+
+  g_object_get (w->c->main, "mouse-mode", &mode, NULL);
+  return mode == SPICE_MOUSE_MODE_SERVER;
+}
+
+static gboolean
+parse_motion (const char *s, int *dx, int *dy)
+{
+  char end;
+
+  if (s == NULL)
+    return TRUE;
+  return sscanf (s, "%d,%d%c", dx, dy, &end) == 2 && (*dx != 0 || *dy != 0)
+         && ABS (*dx) <= 1000 && ABS (*dy) <= 1000;
+}
+
+static gboolean
+flush_inputs (SpiceInputsChannel *inputs, gint64 end, int timeout)
+{
+  gboolean flushed = FALSE;
+
+  spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
+  while (!flushed)
+    {
+      if (g_get_monotonic_time () > end)
+        {
+          g_printerr ("spice-probe: the inputs channel did not flush within %d s\n", timeout);
+          return FALSE;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
 parse_tablet (const char *s, int *x, int *y, int *buttons)
 {
   int n;
@@ -290,6 +346,8 @@ main (int argc, char **argv)
 {
   g_autofree char *path = NULL, *request = NULL, *wait_size = NULL, *out = NULL;
   g_autofree char *keys_arg = NULL, *tablet = NULL, *ink = NULL, *bench = NULL, *leds = NULL;
+  g_autofree char *motion = NULL;
+  int mdx = 0, mdy = 0;
   g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (guint));
   int timeout = 60, rw = 0, rh = 0, tx = 0, ty = 0, tbuttons = 0, bcount = 0, binterval = 0;
   GOptionEntry entries[] = {
@@ -300,6 +358,7 @@ main (int argc, char **argv)
     { "keys", 0, 0, G_OPTION_ARG_STRING, &keys_arg, "Press and release these PC scancodes", "SC,SC..." },
     { "tablet", 0, 0, G_OPTION_ARG_STRING, &tablet, "Move the tablet here (client mouse mode)", "X,Y[,BUTTONS]" },
     { "wait-leds", 0, 0, G_OPTION_ARG_STRING, &leds, "Wait for these keyboard LEDs (1 Scroll, 2 Num, 4 Caps)", "MASK" },
+    { "motion", 0, 0, G_OPTION_ARG_STRING, &motion, "Then move relatively, in server mouse mode", "DX,DY" },
     { "bench", 0, 0, G_OPTION_ARG_STRING, &bench, "Send N timed events, tablet and keys in turn", "N,INTERVAL_MS" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Save the frame as a PPM", "FILE" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after this many seconds", "S" },
@@ -317,10 +376,11 @@ main (int argc, char **argv)
   if (!g_option_context_parse (context, &argc, &argv, &error) || path == NULL ||
       !parse_size (request, &rw, &rh) || !parse_size (wait_size, &want.width, &want.height) ||
       !parse_ink (ink, &want.ink_min, &want.ink_max) || !parse_keys (keys_arg, keys) || !parse_tablet (tablet, &tx, &ty, &tbuttons)
-      || !parse_bench (bench, &bcount, &binterval) || !parse_leds (leds, &want.leds) || timeout <= 0)
+      || !parse_bench (bench, &bcount, &binterval) || !parse_leds (leds, &want.leds)
+      || !parse_motion (motion, &mdx, &mdy) || timeout <= 0)
     {
       g_printerr ("usage: spice-probe --unix PATH [--request-size WxH] [--wait-size WxH] "
-                  "[--ink-rows MIN[,MAX]] [--keys SC,SC...] [--tablet X,Y[,BUTTONS]] [--wait-leds MASK] [--bench N,INTERVAL_MS] [--out FILE] [--timeout S]\n");
+                  "[--ink-rows MIN[,MAX]] [--keys SC,SC...] [--tablet X,Y[,BUTTONS]] [--wait-leds MASK] [--motion DX,DY] [--bench N,INTERVAL_MS] [--out FILE] [--timeout S]\n");
       return 2;
     }
   end = g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC;
@@ -386,10 +446,9 @@ main (int argc, char **argv)
           return 1;
         }
     }
-  if (keys->len > 0 || tablet != NULL || bench != NULL || leds != NULL)
+  if (keys->len > 0 || tablet != NULL || bench != NULL || leds != NULL || motion != NULL)
     {
       SpiceInputsChannel *inputs;
-      gboolean flushed = FALSE;
 
       want.pointer = tablet != NULL || bench != NULL;
       if (!wait_for (inputs_ready, &want, end))
@@ -409,17 +468,8 @@ main (int argc, char **argv)
       if (bench != NULL)
         send_bench (inputs, primary.width, primary.height, bcount, binterval);
       /* Everything queued reaches the server before the client hangs up. */
-      spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
-      while (!flushed)
-        {
-          if (g_get_monotonic_time () > end)
-            {
-              g_printerr ("spice-probe: the inputs channel did not flush within %d s\n", timeout);
-              return 1;
-            }
-          g_main_context_iteration (NULL, FALSE);
-          g_usleep (2000);
-        }
+      if (!flush_inputs (inputs, end, timeout))
+        return 1;
       printf ("sent\n");
       fflush (stdout);
       if (leds != NULL)
@@ -434,22 +484,28 @@ main (int argc, char **argv)
             }
           printf ("leds %d\n", want.leds);
           /* The guest waits for this move to learn that the LEDs arrived. */
-          if (tablet != NULL)
+          if (tablet != NULL && motion == NULL)
             {
               spice_inputs_channel_position (inputs, tx + 1, ty, 0, tbuttons);
-              flushed = FALSE;
-              spice_channel_flush_async (SPICE_CHANNEL (inputs), NULL, flushed_cb, &flushed);
-              while (!flushed)
-                {
-                  if (g_get_monotonic_time () > end)
-                    {
-                      g_printerr ("spice-probe: the inputs channel did not flush within %d s\n", timeout);
-                      return 1;
-                    }
-                  g_main_context_iteration (NULL, FALSE);
-                  g_usleep (2000);
-                }
+              if (!flush_inputs (inputs, end, timeout))
+                return 1;
             }
+        }
+      if (motion != NULL)
+        {
+          /* spice-server drops relative motion in client mode; the
+           * switch is done once the server has said so. */
+          spice_main_channel_request_mouse_mode (want.c->main, SPICE_MOUSE_MODE_SERVER);
+          if (!wait_for (server_mouse_mode, &want, end))
+            {
+              g_printerr ("spice-probe: no server mouse mode within %d s\n", timeout);
+              return 1;
+            }
+          spice_inputs_channel_motion (inputs, mdx, mdy, 0);
+          if (!flush_inputs (inputs, end, timeout))
+            return 1;
+          printf ("motion %d %d\n", mdx, mdy);
+          fflush (stdout);
         }
     }
   if (want.c->main != NULL)

@@ -522,6 +522,33 @@ test_client_wait_mouse_mode_client (TestClient *c, unsigned timeout_s)
 }
 
 static gboolean
+mouse_mode_server_cb (gpointer data)
+{
+  TestClient *c = data;
+  int mode = 0;
+
+  if (c->main == NULL || c->inputs == NULL || !c->inputs_open)
+    return FALSE;
+  g_object_get (c->main, "mouse-mode", &mode, NULL);
+  return mode == SPICE_MOUSE_MODE_SERVER;
+}
+
+void
+test_client_wait_mouse_mode_server (TestClient *c, unsigned timeout_s)
+{
+  test_wait_until (mouse_mode_server_cb, c, timeout_s);
+}
+
+void
+test_client_set_mouse_mode_server (TestClient *c, unsigned timeout_s)
+{
+  /* The inputs channel must be up for the motion that follows. */
+  test_wait_until (mouse_mode_cb, c, timeout_s);
+  spice_main_channel_request_mouse_mode (c->main, SPICE_MOUSE_MODE_SERVER);
+  test_wait_until (mouse_mode_server_cb, c, timeout_s);
+}
+
+static gboolean
 cursor_cb (gpointer data)
 {
   WaitArgs *a = data;

@@ -77,6 +77,10 @@ void     test_client_wait_frame           (TestClient *c, int width, int height,
 void     test_client_wait_invalidate      (TestClient *c, const VmmDisplayRect *r, unsigned timeout_s);
 void     test_client_wait_matches         (TestClient *c, const TestFramebuffer *fb, unsigned timeout_s);
 void     test_client_wait_mouse_mode_client (TestClient *c, unsigned timeout_s);
+/* Waits for client mode (the channels are up), then asks for server mode
+ * (relative motion) and waits until the server switched. */
+void     test_client_set_mouse_mode_server  (TestClient *c, unsigned timeout_s);
+void     test_client_wait_mouse_mode_server (TestClient *c, unsigned timeout_s);
 void     test_client_wait_cursor          (TestClient *c, unsigned width, unsigned height,
                                            unsigned timeout_s);
 bool     test_client_matches              (TestClient *c, const TestFramebuffer *fb);

@@ -162,6 +162,11 @@ typedef struct {
   bool pressed;
   uint32_t px, py, pw, ph, pb;
   int32_t wheel;
+  int32_t mdx, mdy, mdz;
+  int absolute_changes;
+  bool absolute;
+  uint32_t mb;
+  int motions;
 } Events;
 
 static void on_surface_changed (void *o) { ((Events *) o)->surface_changes++; }
@@ -199,11 +204,27 @@ on_wheel (void *o, int32_t dy, uint32_t b)
   ((Events *) o)->wheel += dy;
 }
 
+static void
+on_motion (void *o, int32_t dx, int32_t dy, int32_t dz, uint32_t b)
+{
+  Events *e = o;
+
+  e->mdx += dx, e->mdy += dy, e->mdz += dz, e->mb = b;
+  e->motions++;
+}
+
+static void
+on_absolute (void *o, bool absolute)
+{
+  ((Events *) o)->absolute = absolute;
+  ((Events *) o)->absolute_changes++;
+}
+
 static const VmmDisplayListenerOps listener = {
-  on_surface_changed, on_update, on_cursor_changed, on_cursor_moved, on_leds,
+  on_surface_changed, on_update, on_cursor_changed, on_cursor_moved, on_leds, on_absolute,
 };
 static const VmmDisplayDeviceOps device = { on_request_size };
-static const VmmDisplayInputOps input = { on_key, on_pointer, on_wheel };
+static const VmmDisplayInputOps input = { on_key, on_pointer, on_wheel, on_motion };
 
 static void
 test_routing (void)
@@ -222,6 +243,16 @@ test_routing (void)
   vmm_display_set_listener (d, &listener, &e);
   vmm_display_set_device_ops (d, &device, &e);
   vmm_display_set_input_ops (d, &input, &e);
+
+  /* Relative motion needs no surface (the screen may be off) and is
+   * passed on as it comes, button changes without motion included. */
+  vmm_display_motion (d, -3, 4, 1, VMM_DISPLAY_BUTTON_SIDE);
+  vmm_display_motion (d, 0, 0, 0, 0);
+  g_assert_cmpint (e.motions, ==, 2);
+  g_assert_cmpint (e.mdx, ==, -3);
+  g_assert_cmpint (e.mdy, ==, 4);
+  g_assert_cmpint (e.mdz, ==, 1);
+  g_assert_cmpuint (e.mb, ==, 0);
 
   /* Updates without a surface go nowhere; with one they are clipped. */
   vmm_display_update (d, 0, 0, 4, 4);
@@ -291,6 +322,20 @@ test_routing (void)
   vmm_display_set_keyboard_leds (d, VMM_DISPLAY_LED_CAPS_LOCK);
   g_assert_cmpint (e.leds_changes, ==, 1);
   g_assert_cmphex (vmm_display_get_leds (d), ==, VMM_DISPLAY_LED_CAPS_LOCK);
+
+  /* An absolute pointer until the input devices say otherwise; only
+   * changes reported. */
+  g_assert_true (vmm_display_get_pointer_absolute (d));
+  vmm_display_set_pointer_absolute (d, true);
+  g_assert_cmpint (e.absolute_changes, ==, 0);
+  vmm_display_set_pointer_absolute (d, false);
+  vmm_display_set_pointer_absolute (d, false);
+  g_assert_cmpint (e.absolute_changes, ==, 1);
+  g_assert_false (e.absolute);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
+  vmm_display_set_pointer_absolute (d, true);
+  g_assert_cmpint (e.absolute_changes, ==, 2);
+  g_assert_true (e.absolute);
 
   /* Without a surface the pointer has nowhere to be. */
   g_assert_cmpint (vmm_display_set_surface (d, NULL), ==, 0);

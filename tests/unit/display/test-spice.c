@@ -27,6 +27,9 @@ typedef struct {
   int wheel;
   uint32_t req_width, req_height;
   int requests;
+  int32_t motion_dx, motion_dy, motion_dz;
+  uint32_t motion_buttons;
+  int motion_events;
 } Recorder;
 
 static void
@@ -66,6 +69,20 @@ rec_wheel (void *opaque, int32_t dy, uint32_t buttons)
   g_mutex_unlock (&r->lock);
 }
 
+static void
+rec_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  Recorder *r = opaque;
+
+  g_mutex_lock (&r->lock);
+  r->motion_dx += dx;
+  r->motion_dy += dy;
+  r->motion_dz += dz;
+  r->motion_buttons = buttons;
+  r->motion_events++;
+  g_mutex_unlock (&r->lock);
+}
+
 static int
 rec_request_size (void *opaque, uint32_t width, uint32_t height)
 {
@@ -83,6 +100,7 @@ static const VmmDisplayInputOps rec_input_ops = {
   .key = rec_key,
   .pointer = rec_pointer,
   .wheel = rec_wheel,
+  .motion = rec_motion,
 };
 
 static const VmmDisplayDeviceOps rec_device_ops = {
@@ -220,6 +238,24 @@ recorder_has (Recorder *r, int what)
   case 4:
     done = r->buttons == (VMM_DISPLAY_BUTTON_LEFT | VMM_DISPLAY_BUTTON_MIDDLE);
     break;
+  case 6:
+    done = r->buttons == (VMM_DISPLAY_BUTTON_SIDE | VMM_DISPLAY_BUTTON_EXTRA);
+    break;
+  case 7:
+    done = r->motion_dx == 7 && r->motion_dy == -2;
+    break;
+  case 8:
+    done = r->motion_buttons == (VMM_DISPLAY_BUTTON_RIGHT | VMM_DISPLAY_BUTTON_SIDE);
+    break;
+  case 9:
+    done = r->motion_dz == -1 && r->motion_buttons == 0;
+    break;
+  case 10:
+    done = r->motion_dx == 8;
+    break;
+  case 11:
+    done = r->motion_dx == 7 && r->motion_dy == -5;
+    break;
   default:
     done = r->requests > 0;
     break;
@@ -294,7 +330,93 @@ test_input (Fixture *f, gconstpointer data)
   spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_DOWN, 0);
   spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_DOWN, 0);
   wait_recorder (&f->rec, 3);
+
+  /* Buttons 4 and 5 (back, forward) reach the tablet too. */
+  spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_SIDE, SPICE_MOUSE_BUTTON_MASK_SIDE);
+  spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_EXTRA,
+                                     SPICE_MOUSE_BUTTON_MASK_SIDE | SPICE_MOUSE_BUTTON_MASK_EXTRA);
+  wait_recorder (&f->rec, 6);
+  spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_EXTRA, SPICE_MOUSE_BUTTON_MASK_SIDE);
+  spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_SIDE, 0);
+  g_mutex_lock (&f->rec.lock);
+  /* Client mode: nothing relative. */
+  g_assert_cmpint (f->rec.motion_events, ==, 0);
+  g_mutex_unlock (&f->rec.lock);
   test_client_free (c);
+}
+
+/* Server mouse mode: relative motion, buttons and the wheel come through
+ * the mouse interface to the display's motion op. */
+static void
+test_input_relative (Fixture *f, gconstpointer data)
+{
+  TestClient *c = connect_client (f);
+  SpiceInputsChannel *inputs;
+  int pointer_events;
+
+  test_client_set_mouse_mode_server (c, 10);
+  inputs = test_client_inputs (c);
+  g_mutex_lock (&f->rec.lock);
+  pointer_events = f->rec.pointer_events;
+  g_mutex_unlock (&f->rec.lock);
+
+  spice_inputs_channel_motion (inputs, 5, -3, 0);
+  spice_inputs_channel_motion (inputs, 2, 1, 0);
+  wait_recorder (&f->rec, 7);
+  spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_RIGHT, SPICE_MOUSE_BUTTON_MASK_RIGHT);
+  spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_SIDE,
+                                     SPICE_MOUSE_BUTTON_MASK_RIGHT | SPICE_MOUSE_BUTTON_MASK_SIDE);
+  wait_recorder (&f->rec, 8);
+  spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_SIDE, SPICE_MOUSE_BUTTON_MASK_RIGHT);
+  spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_RIGHT, 0);
+  spice_inputs_channel_button_press (inputs, SPICE_MOUSE_BUTTON_UP, 0);
+  spice_inputs_channel_button_release (inputs, SPICE_MOUSE_BUTTON_UP, 0);
+  wait_recorder (&f->rec, 9);
+
+  /* Absolute positions are not for server mode. */
+  spice_inputs_channel_position (inputs, 30, 40, 0, 0);
+  spice_inputs_channel_motion (inputs, 1, 0, 0);
+  wait_recorder (&f->rec, 10);
+  g_mutex_lock (&f->rec.lock);
+  g_assert_cmpint (f->rec.pointer_events, ==, pointer_events);
+  g_mutex_unlock (&f->rec.lock);
+  test_client_free (c);
+}
+
+/* The tablet is offered while the display has an absolute pointer (the
+ * guest drives the USB tablet); without one, spice-server itself puts its
+ * clients in server mode, and relative motion flows. */
+static void
+test_tablet_presence (Fixture *f, gconstpointer data)
+{
+  TestClient *c;
+
+  vmm_display_set_pointer_absolute (f->display, false);
+  c = connect_client (f);
+  test_client_wait_mouse_mode_server (c, 10);
+  spice_inputs_channel_motion (test_client_inputs (c), 7, -2, 0);
+  wait_recorder (&f->rec, 7);
+  vmm_display_set_pointer_absolute (f->display, true);
+  test_client_wait_mouse_mode_client (c, 10);
+  vmm_display_set_pointer_absolute (f->display, false);
+  test_client_wait_mouse_mode_server (c, 10);
+  test_client_free (c);
+  vmm_display_set_pointer_absolute (f->display, true);
+}
+
+static void
+test_buttons_to_display (void)
+{
+  /* spice-server's local order: left, right, middle, then side and extra
+   * at bits 6 and 7. */
+  g_assert_cmphex (vmm_spice_buttons_to_display (0x01), ==, VMM_DISPLAY_BUTTON_LEFT);
+  g_assert_cmphex (vmm_spice_buttons_to_display (0x02), ==, VMM_DISPLAY_BUTTON_RIGHT);
+  g_assert_cmphex (vmm_spice_buttons_to_display (0x04), ==, VMM_DISPLAY_BUTTON_MIDDLE);
+  g_assert_cmphex (vmm_spice_buttons_to_display (0x40), ==, VMM_DISPLAY_BUTTON_SIDE);
+  g_assert_cmphex (vmm_spice_buttons_to_display (0x80), ==, VMM_DISPLAY_BUTTON_EXTRA);
+  /* Bits 3-5 are nothing spice-server sets; buttons 6 and up have no
+   * place on the devices. */
+  g_assert_cmphex (vmm_spice_buttons_to_display (0xff38), ==, 0);
 }
 
 static void
@@ -409,7 +531,7 @@ test_probe (Fixture *f, gconstpointer data)
   g_assert_true (vmm_spice_listen_unix (f->spice, path, &error));
   {
     const char *argv[] = { probe, "--unix", path, "--request-size", "1024x768",
-                           "--out", out, "--timeout", "30", NULL };
+                           "--out", out, "--motion", "7,-5", "--timeout", "30", NULL };
 
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                  &stdout_text, NULL, &status, &error));
@@ -423,6 +545,9 @@ test_probe (Fixture *f, gconstpointer data)
   wait_recorder (&f->rec, 5);
   g_assert_cmpuint (f->rec.req_width, ==, 1024);
   g_assert_cmpuint (f->rec.req_height, ==, 768);
+  /* --motion: relative, in server mouse mode. */
+  g_assert_nonnull (strstr (stdout_text, "motion 7 -5\n"));
+  wait_recorder (&f->rec, 11);
 
   g_assert_true (g_file_get_contents (out, &ppm, &ppm_len, &error));
   g_assert_true (g_str_has_prefix (ppm, "P6\n640 480\n255\n"));
@@ -535,6 +660,8 @@ main (int argc, char **argv)
   ADD ("mode-change", test_mode_change);
   ADD ("other-formats", test_other_formats);
   ADD ("input", test_input);
+  ADD ("input-relative", test_input_relative);
+  ADD ("tablet-presence", test_tablet_presence);
   ADD ("size-request", test_size_request);
   ADD ("reconnect", test_reconnect);
   ADD ("cursor", test_cursor);
@@ -543,6 +670,7 @@ main (int argc, char **argv)
   ADD ("probe", test_probe);
 #undef ADD
   g_test_add_func ("/display/spice/parse-address", test_parse_address);
+  g_test_add_func ("/display/spice/buttons", test_buttons_to_display);
   g_test_add_func ("/display/spice/blank-then-surface", test_blank_then_surface);
   return g_test_run ();
 }

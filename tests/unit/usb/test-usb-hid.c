@@ -153,6 +153,9 @@ test_input_glue (void)
 typedef struct {
   int keys;
   int pointers;
+  int motions;
+  int32_t dx, dy, dz;
+  uint32_t buttons;
 } Fallback;
 
 static void
@@ -168,12 +171,23 @@ fb_pointer (void *opaque, uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32
 }
 
 static void
+fb_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t b)
+{
+  Fallback *fb = opaque;
+
+  fb->motions++;
+  fb->dx += dx, fb->dy += dy, fb->dz += dz, fb->buttons = b;
+}
+
+static void
 test_input_routing (void)
 {
   VmmDisplay *d = vmm_display_new ();
   VmmUsbHid *kbd = vmm_usb_keyboard_new ();
   VmmUsbHid *tablet = vmm_usb_tablet_new ();
-  static const VmmDisplayInputOps fb_ops = { .key = fb_key, .pointer = fb_pointer };
+  static const VmmDisplayInputOps fb_ops = { .key = fb_key, .pointer = fb_pointer,
+                                             .motion = fb_motion };
+  VmmUsbDevice *tdev = vmm_usb_hid_device (tablet);
   Fallback fb = { 0 };
   VmmUsbInput *in = vmm_usb_input_new (d, kbd, tablet, &fb_ops, &fb);
   VmmUsbDevice *kdev = vmm_usb_hid_device (kbd);
@@ -192,6 +206,30 @@ test_input_routing (void)
   /* The guest's LEDs reach the display in its encoding. */
   g_assert_cmpint (kdev->ops->control (kdev, &leds, out, 2), ==, 0);
   g_assert_cmpuint (vmm_display_get_leds (d), ==, VMM_DISPLAY_LED_CAPS_LOCK);
+
+  /* Relative motion goes to PS/2 whether or not the guest drives the
+   * tablet: the tablet is absolute only. */
+  vmm_display_motion (d, 2, -1, 1, VMM_DISPLAY_BUTTON_EXTRA);
+  /* The display hears of the tablet only once the guest drives it. */
+  g_assert_false (vmm_display_get_pointer_absolute (d));
+  g_assert_cmpint (tdev->ops->control (tdev, &set_config, buf, 0), ==, 0);
+  g_assert_true (vmm_usb_hid_configured (tablet));
+  g_assert_true (vmm_display_get_pointer_absolute (d));
+  vmm_display_motion (d, 3, 0, 0, VMM_DISPLAY_BUTTON_EXTRA);
+  g_assert_cmpint (fb.motions, ==, 2);
+  g_assert_cmpint (fb.dx, ==, 5);
+  g_assert_cmpint (fb.dy, ==, -1);
+  g_assert_cmpint (fb.dz, ==, 1);
+  g_assert_cmpuint (fb.buttons, ==, VMM_DISPLAY_BUTTON_EXTRA);
+  /* The tablet got nothing from it. */
+  g_assert_cmpint (tdev->ops->data_in (tdev, 1, buf, sizeof buf), ==, -EAGAIN);
+  /* Unconfigured (configuration 0) or reset: no absolute pointer. */
+  g_assert_cmpint (tdev->ops->control (tdev, &(VmmUsbSetup) { 0x00, 9, 0, 0, 0 }, buf, 0), ==, 0);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
+  g_assert_cmpint (tdev->ops->control (tdev, &set_config, buf, 0), ==, 0);
+  g_assert_true (vmm_display_get_pointer_absolute (d));
+  tdev->ops->reset (tdev);
+  g_assert_false (vmm_display_get_pointer_absolute (d));
   vmm_usb_input_free (in);
   vmm_usb_hid_free (kbd);
   vmm_usb_hid_free (tablet);
