@@ -336,13 +336,34 @@ convert_row (VmmDisplayFormat format, const uint8_t *src, uint8_t *dst, uint32_t
   case VMM_DISPLAY_FORMAT_XRGB8888:
   case VMM_DISPLAY_FORMAT_ARGB8888:
     /* The common case: the layout matches, only the filler byte differs.
-     * Whole words, so that the compiler vectorises the loop. */
-    for (uint32_t i = 0; i < n; i++) {
-      uint32_t v;
+     * Eight pixels a step in vector registers: at -O2 GCC does not
+     * vectorise a loop that needs a scalar tail, and the word-at-a-time
+     * loop took twice as long (a 1080p frame: 0.66 ms against 0.31 ms,
+     * cache warm; memcpy 0.25 ms). */
+    {
+      typedef uint32_t Pixels8 __attribute__ ((vector_size (32)));
+      const Pixels8 opaque = {
+        GUINT32_TO_LE (0xff000000u), GUINT32_TO_LE (0xff000000u),
+        GUINT32_TO_LE (0xff000000u), GUINT32_TO_LE (0xff000000u),
+        GUINT32_TO_LE (0xff000000u), GUINT32_TO_LE (0xff000000u),
+        GUINT32_TO_LE (0xff000000u), GUINT32_TO_LE (0xff000000u),
+      };
+      uint32_t i = 0;
 
-      memcpy (&v, src + 4 * i, 4);
-      v |= GUINT32_TO_LE (0xff000000u);
-      memcpy (dst + 4 * i, &v, 4);
+      for (; i + 8 <= n; i += 8) {
+        Pixels8 v;
+
+        memcpy (&v, src + 4 * i, sizeof v);
+        v |= opaque;
+        memcpy (dst + 4 * i, &v, sizeof v);
+      }
+      for (; i < n; i++) {
+        uint32_t v;
+
+        memcpy (&v, src + 4 * i, 4);
+        v |= GUINT32_TO_LE (0xff000000u);
+        memcpy (dst + 4 * i, &v, 4);
+      }
     }
     return;
   case VMM_DISPLAY_FORMAT_RGB888:

@@ -28,6 +28,12 @@
  *       for S seconds (default 5), a producer thread repaints as a guest
  *       would (as fast as it can, at most 120 times a second) while GTK
  *       draws, and it prints how many new frames GTK drew per second.
+ *       For both loops it prints the CPU time per frame of every group of
+ *       threads ("threads PHASE ...": main, SPICE_Worker, llvmpipe-*,
+ *       producer...; the main thread's filling of the framebuffer, which
+ *       plays the guest, as guest_fill) and their minor page faults
+ *       ("faults PHASE ..."). --no-window-background leaves the window's
+ *       background out, to show what drawing it under the frame costs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -36,8 +42,11 @@
 #include "spice-test-client.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 typedef struct {
   VmmDisplay *display;
@@ -373,6 +382,156 @@ cpu_ms (void)
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+/* ---- CPU time per thread ---- */
+
+static double
+thread_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The CPU time of every thread of the process, by kernel thread id, from
+ * /proc/self/task/TID/schedstat (nanoseconds on a CPU) and comm (the name
+ * the thread gave itself). With the stages of the pipeline on different
+ * threads, the frame rate is bounded by the busiest one, not by the sum. */
+typedef struct {
+  GHashTable *ns;     /* tid -> ns on a CPU, as a pointer-sized integer */
+  GHashTable *faults; /* tid -> minor page faults, likewise */
+  GHashTable *names;  /* tid -> name */
+} ThreadTimes;
+
+static void
+thread_times_clear (ThreadTimes *t)
+{
+  g_clear_pointer (&t->ns, g_hash_table_unref);
+  g_clear_pointer (&t->faults, g_hash_table_unref);
+  g_clear_pointer (&t->names, g_hash_table_unref);
+}
+
+/* llvmpipe-0, llvmpipe-1... and pool-2, pool-3... are one stage each;
+ * the main thread (GTK, spice-client-glib and the widget) is "main". */
+static char *
+thread_group (int tid, const char *comm)
+{
+  size_t n = strlen (comm);
+
+  if (tid == getpid ())
+    return g_strdup ("main");
+  while (n > 0 && g_ascii_isdigit (comm[n - 1]))
+    n--;
+  if (n > 0 && n < strlen (comm) && (comm[n - 1] == '-' || comm[n - 1] == ':'))
+    return g_strdup_printf ("%.*s*", (int) n, comm);
+  return g_strdup (comm);
+}
+
+static void
+thread_times_read (ThreadTimes *t)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  t->ns = g_hash_table_new (g_direct_hash, g_direct_equal);
+  t->faults = g_hash_table_new (g_direct_hash, g_direct_equal);
+  t->names = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  if (dir == NULL)
+    return;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/schedstat", tid);
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *sched = NULL, *comm = NULL, *stat = NULL;
+      gpointer key = GINT_TO_POINTER (atoi (tid));
+      const char *fields;
+      unsigned long minflt = 0;
+
+      if (!g_file_get_contents (path, &sched, NULL, NULL) ||
+          !g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;  /* the thread just exited */
+      /* stat: "tid (comm) state ppid ... minflt" with minflt the tenth
+       * field; comm may hold spaces and parentheses, so from the last ')'. */
+      fields = strrchr (stat, ')');
+      if (fields == NULL || sscanf (fields + 1, " %*c %*d %*d %*d %*d %*d %*u %lu", &minflt) != 1)
+        minflt = 0;
+      g_strchomp (comm);
+      g_hash_table_insert (t->ns, key, GSIZE_TO_POINTER ((gsize) g_ascii_strtoull (sched, NULL, 10)));
+      g_hash_table_insert (t->faults, key, GSIZE_TO_POINTER ((gsize) minflt));
+      g_hash_table_insert (t->names, key, thread_group (atoi (tid), comm));
+    }
+}
+
+/* Prints "threads PHASE ... NAME MS ..." (CPU ms per frame) and "faults
+ * PHASE NAME N ..." (minor page faults per frame) for every group of
+ * threads that ran since `before`. Threads that exited in between are
+ * missing: the whole process's CPU time, from getrusage, is printed too.
+ * `main_fill_ms` is what the main thread spent being the guest (filling
+ * the framebuffer), moved from "main" to "guest_fill". */
+static void
+thread_times_report (Host *h, const char *phase, const ThreadTimes *before, double frames,
+                     double process_ms, double main_fill_ms)
+{
+  g_autoptr (GHashTable) fault_sums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GString) fault_line = g_string_new (NULL);
+  g_autoptr (GHashTable) sums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GString) line = g_string_new (NULL);
+  g_autoptr (GList) keys = NULL;
+  ThreadTimes now = { 0 };
+  GHashTableIter iter;
+  gpointer key, value;
+
+  thread_times_read (&now);
+  g_hash_table_iter_init (&iter, now.ns);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *name = g_hash_table_lookup (now.names, key);
+      gsize ns0 = GPOINTER_TO_SIZE (g_hash_table_lookup (before->ns, key));
+      gsize ns1 = GPOINTER_TO_SIZE (value);
+      gsize f0 = GPOINTER_TO_SIZE (g_hash_table_lookup (before->faults, key));
+      gsize f1 = GPOINTER_TO_SIZE (g_hash_table_lookup (now.faults, key));
+      double *sum = g_hash_table_lookup (sums, name);
+      double *faults = g_hash_table_lookup (fault_sums, name);
+
+      if (sum == NULL)
+        {
+          sum = g_new0 (double, 1);
+          g_hash_table_insert (sums, g_strdup (name), sum);
+          faults = g_new0 (double, 1);
+          g_hash_table_insert (fault_sums, g_strdup (name), faults);
+        }
+      *sum += ns1 > ns0 ? (double) (ns1 - ns0) / 1e6 : 0.0;
+      *faults += f1 > f0 ? (double) (f1 - f0) : 0.0;
+    }
+  if (main_fill_ms > 0 && g_hash_table_contains (sums, "main"))
+    {
+      double *sum = g_hash_table_lookup (sums, "main");
+
+      *sum -= main_fill_ms;
+      g_hash_table_insert (sums, g_strdup ("guest_fill"), g_memdup2 (&main_fill_ms, sizeof main_fill_ms));
+    }
+  g_string_append_printf (line, "threads %s frames %.0f process_ms %.2f", phase, frames,
+                          process_ms / frames);
+  keys = g_list_sort (g_hash_table_get_keys (sums), (GCompareFunc) g_strcmp0);
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      double ms = *(double *) g_hash_table_lookup (sums, l->data) / frames;
+      g_autofree char *name = g_strdelimit (g_strdup (l->data), " \t", '_');
+
+      double *faults = g_hash_table_lookup (fault_sums, l->data);
+
+      if (ms >= 0.005)
+        g_string_append_printf (line, " %s %.2f", name, ms);
+      if (faults != NULL && *faults / frames >= 0.5)
+        g_string_append_printf (fault_line, " %s %.0f", name, *faults / frames);
+    }
+  say (h, "%s", line->str);
+  say (h, "faults %s%s", phase, fault_line->str);
+  thread_times_clear (&now);
+}
+
 /* What a guest's repaint looks like to the display: every pixel of the
  * area written, a word at a time as a guest's blitter writes them. */
 static void
@@ -448,7 +607,8 @@ run_frame_rate (Host *h, const VmmDisplayRect *area)
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (h->widget));
   GThread *thread;
   gulong seen_id, paint_id;
-  double cpu0, secs;
+  ThreadTimes before = { 0 };
+  double cpu0, cpu, secs;
   gint64 t0;
 
   g_assert (clock != NULL);
@@ -456,18 +616,24 @@ run_frame_rate (Host *h, const VmmDisplayRect *area)
   paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), h);
   h->drawn = h->frames_seen = 0;
   g_atomic_int_set (&h->stop, 0);
+  thread_times_read (&before);
   cpu0 = cpu_ms ();
   t0 = g_get_monotonic_time ();
   thread = g_thread_new ("producer", producer_thread, &p);
   g_timeout_add_seconds ((guint) h->seconds, on_seconds_cb, h->loop);
   g_main_loop_run (h->loop);
+  /* Before the producer exits, so that its time is counted. */
+  cpu = cpu_ms () - cpu0;
+  if (h->drawn > 0)
+    thread_times_report (h, "rate", &before, (double) h->drawn, cpu, 0);
+  thread_times_clear (&before);
   g_atomic_int_set (&h->stop, 1);
   g_thread_join (thread);
   secs = (g_get_monotonic_time () - t0) / 1e6;
   say (h, "drawn %" G_GUINT64_FORMAT " produced %" G_GUINT64_FORMAT " seconds %.2f "
        "drawn_fps %.1f produced_fps %.1f cpu_ms_per_drawn %.2f",
        h->drawn, p.produced, secs, h->drawn / secs, p.produced / secs,
-       h->drawn > 0 ? (cpu_ms () - cpu0) / (double) h->drawn : 0.0);
+       h->drawn > 0 ? cpu / (double) h->drawn : 0.0);
   g_signal_handler_disconnect (clock, paint_id);
   g_signal_handler_disconnect (h->widget, seen_id);
 
@@ -483,13 +649,18 @@ run_bench (Host *h, uint32_t rw, uint32_t rh)
 {
   g_autofree double *ms = g_new0 (double, h->bench);
   VmmDisplayRect all = { 0, 0, MIN (rw, h->fb.width), MIN (rh, h->fb.height) };
-  double cpu0, cpu;
+  ThreadTimes before = { 0 };
+  double cpu0, cpu, fill_ms = 0;
   gint64 t0;
 
+  thread_times_read (&before);
   cpu0 = cpu_ms ();
   for (int i = 0; i < h->bench; i++)
     {
+      double fill0 = thread_cpu_ms ();
+
       fill (h, &all, (uint32_t) (i * 0x010307) & 0xffffff);
+      fill_ms += thread_cpu_ms () - fill0;
       h->frames = 0;
       t0 = g_get_monotonic_time ();
       vmm_display_update (h->display, all.x, all.y, all.width, all.height);
@@ -500,6 +671,8 @@ run_bench (Host *h, uint32_t rw, uint32_t rh)
         ;
     }
   cpu = cpu_ms () - cpu0;
+  thread_times_report (h, "latency", &before, h->bench, cpu, fill_ms);
+  thread_times_clear (&before);
   if (!widget_matches (h))
     g_error ("the widget does not show the last frame");
   qsort (ms, (size_t) h->bench, sizeof *ms, compare_double);
@@ -514,7 +687,7 @@ int
 main (int argc, char **argv)
 {
   int width = 640, height = 480, bench = 0, rect_width = 0, rect_height = 0, seconds = 5;
-  gboolean linking = FALSE;
+  gboolean linking = FALSE, no_background = FALSE;
   g_autofree char *expect = NULL;
   GOptionEntry entries[] = {
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "Guest width", "W" },
@@ -525,6 +698,7 @@ main (int argc, char **argv)
     { "rect-width", 0, 0, G_OPTION_ARG_INT, &rect_width, "Width of the area the benchmark repaints (default: all)", "W" },
     { "rect-height", 0, 0, G_OPTION_ARG_INT, &rect_height, "Height of that area", "H" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "How long to measure the frame rate (0: not at all)", "S" },
+    { "no-window-background", 0, 0, G_OPTION_ARG_NONE, &no_background, "Do not draw the window's background under the widget", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
@@ -562,6 +736,15 @@ main (int argc, char **argv)
   if (h.spice == NULL)
     g_error ("%s", error->message);
 
+  if (no_background)
+    {
+      g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_data (css, "window { background: none; }", -1);
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                  GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
   h.window = gtk_window_new ();
   gtk_window_set_title (GTK_WINDOW (h.window), "Vireo display test");
   gtk_window_set_decorated (GTK_WINDOW (h.window), FALSE);

@@ -121,6 +121,41 @@ test_formats (void)
   vmm_display_free (d);
 }
 
+/* XRGB8888 and ARGB8888 are copied eight pixels at a time with the rest
+ * one by one: every width around those steps, at every start column of a
+ * row, gets each pixel once with its filler byte set and nothing beyond
+ * the rectangle written. */
+static void
+test_read_widths (void)
+{
+  static const VmmDisplayFormat formats[] = { VMM_DISPLAY_FORMAT_XRGB8888, VMM_DISPLAY_FORMAT_ARGB8888 };
+  VmmDisplay *d = vmm_display_new ();
+
+  for (unsigned f = 0; f < G_N_ELEMENTS (formats); f++)
+    for (uint32_t x = 0; x < 3; x++)
+      for (uint32_t w = 1; w <= 25; w++) {
+        VmmDisplaySurface s = surface (formats[f], 28, 2, 28 * 4, 28 * 4 * 2);
+        VmmDisplayRect r = { x, 1, w, 1 };
+        VmmDisplayMode mode;
+        uint32_t out[26];
+
+        for (unsigned i = 0; i < 28 * 2; i++) {
+          uint32_t v = GUINT32_TO_LE (0x00010203u * (i + 1) & 0x00ffffffu);
+
+          memcpy (pixels + 4 * i, &v, 4);
+        }
+        memset (out, 0xaa, sizeof out);
+        g_assert_cmpint (vmm_display_set_surface (d, &s), ==, 0);
+        vmm_display_get_mode (d, &mode);
+        g_assert_cmpint (vmm_display_read_xrgb (d, mode.serial, &r, out, sizeof out), ==, 0);
+        for (uint32_t i = 0; i < w; i++)
+          g_assert_cmphex (GUINT32_FROM_LE (out[i]), ==,
+                           0xff000000u | (0x00010203u * (28 + x + i + 1) & 0x00ffffffu));
+        g_assert_cmphex (out[w], ==, 0xaaaaaaaau);
+      }
+  vmm_display_free (d);
+}
+
 static void
 test_read_bounds (void)
 {
@@ -357,6 +392,7 @@ main (int argc, char **argv)
   g_test_add_func ("/display/interface/bad-surfaces", test_bad_surfaces);
   g_test_add_func ("/display/interface/formats", test_formats);
   g_test_add_func ("/display/interface/read-bounds", test_read_bounds);
+  g_test_add_func ("/display/interface/read-widths", test_read_widths);
   g_test_add_func ("/display/interface/routing", test_routing);
   return g_test_run ();
 }
