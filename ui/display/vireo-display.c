@@ -6,6 +6,15 @@
  * keyboard as PC scancodes and the pointer as absolute positions, shows the
  * guest's pointer image, and asks the guest for the widget's size.
  *
+ * Absolute positions need a pointer device the guest drives (the USB
+ * tablet). Without one the server puts its clients in server mouse mode,
+ * where it takes relative motion only: then a click captures the pointer
+ * (the host's pointer is hidden over the display, the guest's is drawn in
+ * the frame where the guest says it is, and motion goes to the guest as
+ * deltas) together with the keyboard, until Ctrl+Alt. GTK cannot keep the
+ * host's pointer inside a widget on X11 or Wayland, so motion stops at the
+ * widget's edge; moving back the other way still works.
+ *
  * Every SPICE channel is a socket the owner hands over through the open-fd
  * function, so the widget neither knows nor cares whether the server is
  * the monitor in this process or a remote host.
@@ -45,73 +54,8 @@
 
 #include "vireo-display.h"
 #include "vireo-keymap.h"
+#include "vireo-display-private.h"
 #include "vireo-spice-link.h"
-
-/* Scancodes are below 0x200 (0x100 marks the 0xe0 prefix). */
-#define N_SCANCODES 0x200
-/* The window's size settles before the guest is asked to follow it. */
-#define RESIZE_DELAY_MS 300
-#define HINT_SECONDS 3
-#define MIN_GUEST_WIDTH 320
-#define MIN_GUEST_HEIGHT 200
-
-struct _VireoDisplay
-{
-  GtkWidget               parent_instance;
-
-  VireoDisplayOpenFdFunc  open_fd;
-  gpointer                open_fd_data;
-  GDestroyNotify          open_fd_destroy;
-
-  SpiceSession           *session;
-  SpiceMainChannel       *main;
-  SpiceChannel           *display_channel;
-  SpiceInputsChannel     *inputs;
-  SpiceChannel           *cursor_channel;
-  /* The display channel has finished its link: "connected". */
-  gboolean                display_linked;
-
-  /* The size of the guest's screen (the primary surface). */
-  int                     width;
-  int                     height;
-  GdkTexture             *texture;
-  gboolean                texture_stale;
-  /* What changed since the last upload, as a bounding box. */
-  int                     dirty_x1, dirty_y1, dirty_x2, dirty_y2;
-  /* NULL: no GL, the memory texture path. */
-  GdkGLContext           *gl;
-  guint                   gl_texture;
-  int                     gl_width;
-  int                     gl_height;
-  /* GL_NEAREST when the frame is shown 1:1 in device pixels. */
-  int                     gl_filter;
-  gboolean                one_to_one;
-  /* Where the frame was drawn, in widget coordinates. */
-  graphene_rect_t         area;
-
-  /* The guest's pointer image (R G B A), shown at the frame's scale. */
-  GBytes                 *cursor_pixels;
-  int                     cursor_width;
-  int                     cursor_height;
-  int                     cursor_hot_x;
-  int                     cursor_hot_y;
-  gboolean                cursor_shown;
-  double                  cursor_scale;
-
-  guint32                 pressed[N_SCANCODES / 32];
-  guint                   buttons;
-  double                  scroll;
-  gboolean                grabbed;
-  GtkWindow              *window;
-
-  GtkWidget              *hint;
-  guint                   hint_timeout;
-
-  gboolean                resize_guest;
-  guint                   resize_timeout;
-  int                     request_width;
-  int                     request_height;
-};
 
 G_DEFINE_FINAL_TYPE (VireoDisplay, vireo_display, GTK_TYPE_WIDGET)
 
@@ -119,6 +63,8 @@ enum {
   PROP_0,
   PROP_CONNECTED,
   PROP_KEYBOARD_GRABBED,
+  PROP_POINTER_CAPTURED,
+  PROP_RELATIVE_POINTER,
   PROP_RESIZE_GUEST,
   N_PROPS
 };
@@ -156,8 +102,8 @@ set_key_pressed (VireoDisplay *self,
 }
 
 /* Releases in the guest whatever it saw go down: keys and buttons. */
-static void
-release_all (VireoDisplay *self)
+void
+vireo_display_release_all (VireoDisplay *self)
 {
   for (guint sc = 0; sc < N_SCANCODES; sc++)
     {
@@ -205,9 +151,20 @@ on_hint_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-grab_keyboard (VireoDisplay *self,
-               GdkEvent     *event)
+void
+vireo_display_show_hint (VireoDisplay *self)
+{
+  gtk_label_set_text (GTK_LABEL (self->hint),
+                      self->captured ? _("Press Ctrl+Alt to release the keyboard and mouse")
+                                     : _("Press Ctrl+Alt to release the keyboard"));
+  gtk_widget_set_visible (self->hint, TRUE);
+  g_clear_handle_id (&self->hint_timeout, g_source_remove);
+  self->hint_timeout = g_timeout_add_seconds (HINT_SECONDS, on_hint_timeout_cb, self);
+}
+
+void
+vireo_display_grab_keyboard (VireoDisplay *self,
+                             GdkEvent     *event)
 {
   GdkToplevel *toplevel;
 
@@ -217,10 +174,7 @@ grab_keyboard (VireoDisplay *self,
   toplevel = get_toplevel (self);
   if (toplevel != NULL)
     gdk_toplevel_inhibit_system_shortcuts (toplevel, event);
-
-  gtk_widget_set_visible (self->hint, TRUE);
-  g_clear_handle_id (&self->hint_timeout, g_source_remove);
-  self->hint_timeout = g_timeout_add_seconds (HINT_SECONDS, on_hint_timeout_cb, self);
+  vireo_display_show_hint (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYBOARD_GRABBED]);
 }
 
@@ -231,7 +185,8 @@ vireo_display_release_keyboard (VireoDisplay *self)
 
   g_return_if_fail (VIREO_IS_DISPLAY (self));
 
-  release_all (self);
+  vireo_display_release_all (self);
+  vireo_display_release_pointer (self);
   if (!self->grabbed)
     return;
   self->grabbed = FALSE;
@@ -327,240 +282,6 @@ vireo_display_send_keys (VireoDisplay *self,
     spice_inputs_channel_key_release (self->inputs, scancodes[i - 1]);
 }
 
-/* ---- pointer ---- */
-
-static gboolean
-to_guest (VireoDisplay *self,
-          double        x,
-          double        y,
-          int          *gx,
-          int          *gy)
-{
-  if (self->width <= 0 || self->area.size.width <= 0 || self->area.size.height <= 0)
-    return FALSE;
-  *gx = (int) floor ((x - self->area.origin.x) * self->width / self->area.size.width);
-  *gy = (int) floor ((y - self->area.origin.y) * self->height / self->area.size.height);
-  *gx = CLAMP (*gx, 0, self->width - 1);
-  *gy = CLAMP (*gy, 0, self->height - 1);
-  return TRUE;
-}
-
-static void
-send_position (VireoDisplay *self,
-               double        x,
-               double        y)
-{
-  int gx, gy;
-
-  if (self->inputs != NULL && to_guest (self, x, y, &gx, &gy))
-    spice_inputs_channel_position (self->inputs, gx, gy, 0, (int) self->buttons);
-}
-
-static void
-on_motion_cb (GtkEventControllerMotion *controller,
-              double                    x,
-              double                    y,
-              VireoDisplay             *self)
-{
-  send_position (self, x, y);
-}
-
-/* GDK's button numbers: 1 left, 2 middle, 3 right, 8 back, 9 forward. */
-static int
-spice_button (guint button,
-              guint *mask)
-{
-  switch (button)
-    {
-    case GDK_BUTTON_PRIMARY:
-      *mask = SPICE_MOUSE_BUTTON_MASK_LEFT;
-      return SPICE_MOUSE_BUTTON_LEFT;
-    case GDK_BUTTON_MIDDLE:
-      *mask = SPICE_MOUSE_BUTTON_MASK_MIDDLE;
-      return SPICE_MOUSE_BUTTON_MIDDLE;
-    case GDK_BUTTON_SECONDARY:
-      *mask = SPICE_MOUSE_BUTTON_MASK_RIGHT;
-      return SPICE_MOUSE_BUTTON_RIGHT;
-    case 8:
-      *mask = SPICE_MOUSE_BUTTON_MASK_SIDE;
-      return SPICE_MOUSE_BUTTON_SIDE;
-    case 9:
-      *mask = SPICE_MOUSE_BUTTON_MASK_EXTRA;
-      return SPICE_MOUSE_BUTTON_EXTRA;
-    default:
-      *mask = 0;
-      return 0;
-    }
-}
-
-static void
-on_pressed_cb (GtkGestureClick *gesture,
-               int              n_press,
-               double           x,
-               double           y,
-               VireoDisplay    *self)
-{
-  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
-  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (gesture));
-  guint mask;
-  int sb = spice_button (button, &mask);
-
-  gtk_widget_grab_focus (GTK_WIDGET (self));
-  grab_keyboard (self, event);
-  if (sb == 0 || self->inputs == NULL)
-    return;
-  send_position (self, x, y);
-  self->buttons |= mask;
-  spice_inputs_channel_button_press (self->inputs, sb, (int) self->buttons);
-}
-
-static void
-on_released_cb (GtkGestureClick *gesture,
-                int              n_press,
-                double           x,
-                double           y,
-                VireoDisplay    *self)
-{
-  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
-  guint mask;
-  int sb = spice_button (button, &mask);
-
-  if (sb == 0 || !(self->buttons & mask))
-    return;
-  self->buttons &= ~mask;
-  if (self->inputs != NULL)
-    spice_inputs_channel_button_release (self->inputs, sb, (int) self->buttons);
-}
-
-static void
-wheel_step (VireoDisplay *self,
-            int           button)
-{
-  spice_inputs_channel_button_press (self->inputs, button, (int) self->buttons);
-  spice_inputs_channel_button_release (self->inputs, button, (int) self->buttons);
-}
-
-/* Wheels give whole steps; touchpads give fractions, which add up until
- * they make a step, so slow scrolling still scrolls. */
-static gboolean
-on_scroll_cb (GtkEventControllerScroll *controller,
-              double                    dx,
-              double                    dy,
-              VireoDisplay             *self)
-{
-  if (self->inputs == NULL)
-    return FALSE;
-  self->scroll += dy;
-  while (self->scroll >= 1.0)
-    {
-      wheel_step (self, SPICE_MOUSE_BUTTON_DOWN);
-      self->scroll -= 1.0;
-    }
-  while (self->scroll <= -1.0)
-    {
-      wheel_step (self, SPICE_MOUSE_BUTTON_UP);
-      self->scroll += 1.0;
-    }
-  return TRUE;
-}
-
-/* ---- the guest's pointer image ---- */
-
-/* Guest pixels per logical pixel of the widget, as the frame is shown. */
-static double
-frame_scale (VireoDisplay *self)
-{
-  if (self->width <= 0 || self->area.size.width <= 0)
-    return 1.0;
-  return self->area.size.width / self->width;
-}
-
-/* The pointer must be as large, relative to the guest's screen, as the
- * guest drew it: a guest shown at half size gets a pointer of half size,
- * and a guest shown 1:1 on a HiDPI screen (half a logical pixel per guest
- * pixel at scale 2) one of its own size in device pixels. GDK takes a
- * cursor texture's size in logical pixels, so the image is scaled here. */
-static void
-update_cursor (VireoDisplay *self,
-               gboolean      force)
-{
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autoptr (GdkPixbuf) scaled = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autoptr (GdkCursor) cursor = NULL;
-  double scale = frame_scale (self);
-  int w, h;
-
-  if (!self->cursor_shown || self->cursor_pixels == NULL)
-    return;
-  if (!force && fabs (scale - self->cursor_scale) < 0.01)
-    return;
-  self->cursor_scale = scale;
-  w = MAX (1, (int) round (self->cursor_width * scale));
-  h = MAX (1, (int) round (self->cursor_height * scale));
-  pixbuf = gdk_pixbuf_new_from_bytes (self->cursor_pixels, GDK_COLORSPACE_RGB, TRUE, 8,
-                                      self->cursor_width, self->cursor_height,
-                                      self->cursor_width * 4);
-  if (w == self->cursor_width && h == self->cursor_height)
-    scaled = g_object_ref (pixbuf);
-  else
-    scaled = gdk_pixbuf_scale_simple (pixbuf, w, h, GDK_INTERP_BILINEAR);
-  if (scaled == NULL)
-    return;
-  texture = gdk_texture_new_for_pixbuf (scaled);
-  cursor = gdk_cursor_new_from_texture (texture,
-                                        CLAMP ((int) floor (self->cursor_hot_x * scale), 0, w - 1),
-                                        CLAMP ((int) floor (self->cursor_hot_y * scale), 0, h - 1),
-                                        NULL);
-  gtk_widget_set_cursor (GTK_WIDGET (self), cursor);
-}
-
-static void
-on_cursor_notify_cb (GObject      *channel,
-                     GParamSpec   *pspec,
-                     VireoDisplay *self)
-{
-  SpiceCursorShape *shape = NULL;
-
-  vireo_spice_link_set_state (SPICE_CHANNEL (channel), VIREO_SPICE_LINK_DONE);
-  g_object_get (channel, "cursor", &shape, NULL);
-  if (shape == NULL)
-    return;
-  /* Pointer images are small; a remote server's absurd one is ignored. */
-  if (shape->type == SPICE_CURSOR_TYPE_ALPHA && shape->width > 0 && shape->height > 0 &&
-      shape->width <= 512 && shape->height <= 512 && shape->data != NULL)
-    {
-      /* spice-client-glib hands the image over as R G B A bytes. */
-      g_clear_pointer (&self->cursor_pixels, g_bytes_unref);
-      self->cursor_pixels = g_bytes_new (shape->data, (gsize) shape->width * shape->height * 4);
-      self->cursor_width = shape->width;
-      self->cursor_height = shape->height;
-      self->cursor_hot_x = shape->hot_spot_x;
-      self->cursor_hot_y = shape->hot_spot_y;
-      self->cursor_shown = TRUE;
-      update_cursor (self, TRUE);
-    }
-  g_boxed_free (SPICE_TYPE_CURSOR_SHAPE, shape);
-}
-
-static void
-on_cursor_hide_cb (SpiceChannel *channel,
-                   VireoDisplay *self)
-{
-  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
-  self->cursor_shown = FALSE;
-  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "none");
-}
-
-static void
-on_cursor_reset_cb (SpiceChannel *channel,
-                    VireoDisplay *self)
-{
-  vireo_spice_link_set_state (channel, VIREO_SPICE_LINK_DONE);
-  self->cursor_shown = FALSE;
-  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
-}
-
 /* ---- the guest's screen ---- */
 
 /* The client's canvas, if it is the surface we were told about. */
@@ -629,7 +350,7 @@ on_primary_create_cb (SpiceChannel *channel,
     {
       compute_area (self, gtk_widget_get_width (GTK_WIDGET (self)),
                     gtk_widget_get_height (GTK_WIDGET (self)));
-      update_cursor (self, FALSE);
+      vireo_display_update_cursor (self, FALSE);
     }
 }
 
@@ -857,6 +578,7 @@ vireo_display_snapshot (GtkWidget   *widget,
       /* Until a new mode's surface is uploaded, the last frame of the old
        * one fills the new mode's area. */
       gtk_snapshot_append_texture (snapshot, self->texture, a);
+      vireo_display_snapshot_guest_pointer (self, snapshot, a);
     }
   gtk_widget_snapshot_child (widget, self->hint, snapshot);
 }
@@ -922,7 +644,7 @@ vireo_display_size_allocate (GtkWidget *widget,
   if (self->width > 0)
     {
       compute_area (self, width, height);
-      update_cursor (self, FALSE);
+      vireo_display_update_cursor (self, FALSE);
     }
   if (!self->resize_guest || (gw == self->request_width && gh == self->request_height))
     return;
@@ -1044,6 +766,7 @@ on_channel_new_cb (SpiceSession *session,
       self->main = SPICE_MAIN_CHANNEL (channel);
       g_signal_connect (channel, "channel-event", G_CALLBACK (on_channel_event_cb), self);
       g_signal_connect (channel, "notify::agent-connected", G_CALLBACK (on_agent_connected_cb), self);
+      g_signal_connect (channel, "notify::mouse-mode", G_CALLBACK (vireo_display_on_mouse_mode), self);
       g_signal_connect (channel, "open-fd", G_CALLBACK (on_open_fd_cb), self);
       return;
     }
@@ -1060,9 +783,7 @@ on_channel_new_cb (SpiceSession *session,
   else if (SPICE_IS_CURSOR_CHANNEL (channel))
     {
       self->cursor_channel = channel;
-      g_signal_connect (channel, "notify::cursor", G_CALLBACK (on_cursor_notify_cb), self);
-      g_signal_connect (channel, "cursor-hide", G_CALLBACK (on_cursor_hide_cb), self);
-      g_signal_connect (channel, "cursor-reset", G_CALLBACK (on_cursor_reset_cb), self);
+      vireo_display_watch_cursor (self, channel);
     }
   else
     return;
@@ -1150,6 +871,14 @@ vireo_display_disconnect (VireoDisplay *self)
   /* Channels still linking finish first; the session goes after. */
   vireo_spice_link_close_session (session);
   set_display_linked (self, FALSE);
+  /* The next server says its mode itself. */
+  self->guest_cursor_known = FALSE;
+  if (self->relative)
+    {
+      self->relative = FALSE;
+      vireo_display_apply_host_cursor (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RELATIVE_POINTER]);
+    }
 }
 
 gboolean
@@ -1166,6 +895,22 @@ vireo_display_get_keyboard_grabbed (VireoDisplay *self)
   g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
 
   return self->grabbed;
+}
+
+gboolean
+vireo_display_get_pointer_captured (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+
+  return self->captured;
+}
+
+gboolean
+vireo_display_get_relative_pointer (VireoDisplay *self)
+{
+  g_return_val_if_fail (VIREO_IS_DISPLAY (self), FALSE);
+
+  return self->relative;
 }
 
 gboolean
@@ -1292,6 +1037,7 @@ vireo_display_dispose (GObject *object)
   g_clear_handle_id (&self->hint_timeout, g_source_remove);
   g_clear_pointer (&self->hint, gtk_widget_unparent);
   g_clear_object (&self->texture);
+  g_clear_object (&self->cursor_texture);
   g_clear_pointer (&self->cursor_pixels, g_bytes_unref);
 
   G_OBJECT_CLASS (vireo_display_parent_class)->dispose (object);
@@ -1312,6 +1058,12 @@ vireo_display_get_property (GObject    *object,
       break;
     case PROP_KEYBOARD_GRABBED:
       g_value_set_boolean (value, self->grabbed);
+      break;
+    case PROP_POINTER_CAPTURED:
+      g_value_set_boolean (value, self->captured);
+      break;
+    case PROP_RELATIVE_POINTER:
+      g_value_set_boolean (value, self->relative);
       break;
     case PROP_RESIZE_GUEST:
       g_value_set_boolean (value, self->resize_guest);
@@ -1362,6 +1114,15 @@ vireo_display_class_init (VireoDisplayClass *klass)
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_KEYBOARD_GRABBED] =
     g_param_spec_boolean ("keyboard-grabbed", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Server mouse mode only: the pointer moves the guest's, relatively. */
+  properties[PROP_POINTER_CAPTURED] =
+    g_param_spec_boolean ("pointer-captured", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The server takes relative motion only (SPICE's server mouse mode):
+   * the guest has no absolute pointer device, or the viewer asked. */
+  properties[PROP_RELATIVE_POINTER] =
+    g_param_spec_boolean ("relative-pointer", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_RESIZE_GUEST] =
     g_param_spec_boolean ("resize-guest", NULL, NULL, TRUE,
@@ -1416,19 +1177,7 @@ vireo_display_init (VireoDisplay *self)
   g_signal_connect (controller, "leave", G_CALLBACK (on_focus_leave_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_motion_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
-  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (controller), 0);
-  g_signal_connect (controller, "pressed", G_CALLBACK (on_pressed_cb), self);
-  g_signal_connect (controller, "released", G_CALLBACK (on_released_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
-  g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  vireo_display_add_pointer_controllers (self);
 }
 
 GtkWidget *

@@ -34,6 +34,10 @@ gboolean    vireo_display_connect              (VireoDisplay           *self,
 void        vireo_display_disconnect           (VireoDisplay           *self);
 gboolean    vireo_display_get_connected        (VireoDisplay           *self);
 gboolean    vireo_display_get_keyboard_grabbed (VireoDisplay           *self);
+/* In SPICE's server mouse mode: the pointer moves the guest's (relatively). */
+gboolean    vireo_display_get_pointer_captured (VireoDisplay           *self);
+/* The server takes relative motion only: a click captures the pointer. */
+gboolean    vireo_display_get_relative_pointer (VireoDisplay           *self);
 void        vireo_display_release_keyboard     (VireoDisplay           *self);
 /* Presses the keys in order and releases them in reverse, e.g. Ctrl+Alt+Del
  * as { 0x1d, 0x38, 0x153 } (scancodes as vireo_keymap returns them). */

@@ -228,6 +228,68 @@ def main():
         session.run(["xdotool", "windowsize", win, str(WIDTH // 2), str(HEIGHT // 2)])
         host.expect("cursor 16 16 4 2")
 
+    def drain(host, seconds=0.5):
+        time.sleep(seconds)
+        rest = []
+        while not host.lines.empty():
+            rest.append(host.lines.get())
+        return rest
+
+    def motions(lines):
+        """(dx, dy, button lines) summed over the relative motion seen."""
+        dx = dy = 0
+        buttons = []
+        for line in lines:
+            f = line.split()
+            if f[0] == "motion":
+                dx += int(f[1])
+                dy += int(f[2])
+                if f[1:4] == ["0", "0", "0"]:
+                    buttons.append(int(f[4]))
+        return dx, dy, buttons
+
+    def relative_mouse():
+        # A guest without the USB tablet: the server switches the widget
+        # to server mouse mode. Nothing moves the guest's pointer until a
+        # click captures it; that click is not the guest's. The window is
+        # still half the guest's size, so one widget pixel is two guest
+        # pixels.
+        host, win = state["host"], state["win"]
+        ox, oy = state["origin"]
+        session.run(["xdotool", "mousemove", str(ox + 100), str(oy + 100)])
+        drain(host)
+        host.send("relative")
+        host.expect("relative 1")
+        session.run(["xdotool", "mousemove", str(ox + 120), str(oy + 110)])
+        rest = drain(host)
+        check(not [line for line in rest if line.startswith(("motion", "pointer"))],
+              f"the guest's pointer moved before the click captured it: {rest}")
+        session.run(["xdotool", "click", "1"])
+        host.expect("captured 1")
+        # Right 30 and up 15 widget pixels, in three moves.
+        for x, y in ((130, 105), (140, 100), (150, 95)):
+            session.run(["xdotool", "mousemove", str(ox + x), str(oy + y)])
+        session.run(["xdotool", "click", "3"])
+        seen = host.expect("motion 0 0 0 0")
+        dx, dy, buttons = motions(seen)
+        check(not [line for line in seen if line.startswith("pointer")],
+              f"absolute positions in server mode: {seen}")
+        check(55 <= dx <= 65 and -33 <= dy <= -27,
+              f"relative motion ({dx}, {dy}) for (+30, -15) widget pixels at scale 2: {seen}")
+        check(buttons == [4], f"the right click arrived as {buttons}: {seen}")
+        # Ctrl+Alt gives back the pointer along with the keyboard.
+        session.run(["xdotool", "key", "--window", win, "ctrl+alt"])
+        host.expect("captured 0")
+        session.run(["xdotool", "mousemove", str(ox + 60), str(oy + 60)])
+        rest = drain(host)
+        check(not [line for line in rest if line.startswith(("motion", "pointer"))],
+              f"the guest's pointer moved after Ctrl+Alt: {rest}")
+        # The guest's tablet driver is back: absolute positions again.
+        host.send("absolute")
+        host.expect("relative 0")
+        session.run(["xdotool", "mousemove", str(ox + 50), str(oy + 40)])
+        host.expect("pointer 100 80 0")
+
     try:
         tap.step("disconnecting while the channels link is quiet, and reconnecting works",
                  quits_while_linking)
@@ -239,6 +301,8 @@ def main():
             tap.step("a wider window keeps the aspect ratio and asks the guest for its size",
                      keeps_aspect_and_asks_for_size)
             tap.step("the guest's pointer is scaled with the frame", pointer_scales_with_frame)
+            tap.step("without a tablet, a click captures the pointer for relative motion"
+                     " and Ctrl+Alt releases it", relative_mouse)
     finally:
         session.close()
     tap.done()

@@ -11,7 +11,12 @@
  *       widget asks for ("size W H"); on "cursor" gives the guest a 32x32
  *       pointer with its hot spot at (8, 4), and prints the pointer image
  *       the widget then shows ("cursor W H X Y", in logical pixels), and
- *       again whenever it changes.
+ *       again whenever it changes. On "relative" the guest loses its
+ *       absolute pointer (the server goes to server mouse mode; relative
+ *       motion arrives as "motion DX DY DZ BUTTONS", and the widget says
+ *       "captured 1" and "captured 0" as it captures and releases the
+ *       pointer); "absolute" gives it back. The widget says "relative 1"
+ *       and "relative 0" when it sees the server's mouse mode change.
  *   display-host --width W --height H --quit-while-linking
  *       connects the widget, disconnects it while the display channel is
  *       still linking (right after handing over its socket), as an app that
@@ -111,7 +116,13 @@ on_request_size (void *opaque, uint32_t w, uint32_t hh)
   return 0;
 }
 
-static const VmmDisplayInputOps input_ops = { on_key, on_pointer, on_wheel };
+static void
+on_motion (void *opaque, int32_t dx, int32_t dy, int32_t dz, uint32_t buttons)
+{
+  say (opaque, "motion %d %d %d %u", dx, dy, dz, buttons);
+}
+
+static const VmmDisplayInputOps input_ops = { on_key, on_pointer, on_wheel, on_motion };
 static const VmmDisplayDeviceOps device_ops = { on_request_size };
 
 static int
@@ -308,6 +319,18 @@ quit_while_linking (Host *h)
   say (h, "done");
 }
 
+static void
+on_captured_cb (GObject *widget, GParamSpec *pspec, Host *h)
+{
+  say (h, "captured %d", vireo_display_get_pointer_captured (VIREO_DISPLAY (widget)));
+}
+
+static void
+on_relative_cb (GObject *widget, GParamSpec *pspec, Host *h)
+{
+  say (h, "relative %d", vireo_display_get_relative_pointer (VIREO_DISPLAY (widget)));
+}
+
 /* Once the widget has the frame, give GTK time to put it on screen. */
 static void
 announce_frame (Host *h, int n)
@@ -350,6 +373,12 @@ on_stdin_cb (GIOChannel *source, GIOCondition condition, gpointer data)
         image[i] = 0xff000000u | (uint32_t) (i * 0x0101);
       vmm_display_set_cursor (h->display, &cursor);
     }
+  /* As a guest that has (not) configured the USB tablet: the server
+   * switches its clients to server (client) mouse mode. */
+  else if (g_str_has_prefix (line, "relative"))
+    vmm_display_set_pointer_absolute (h->display, false);
+  else if (g_str_has_prefix (line, "absolute"))
+    vmm_display_set_pointer_absolute (h->display, true);
   else if (g_str_has_prefix (line, "quit"))
     g_main_loop_quit (h->loop);
   return G_SOURCE_CONTINUE;
@@ -775,6 +804,8 @@ main (int argc, char **argv)
           return 2;
         }
       g_signal_connect (h.widget, "notify::cursor", G_CALLBACK (on_cursor_changed_cb), &h);
+      g_signal_connect (h.widget, "notify::pointer-captured", G_CALLBACK (on_captured_cb), &h);
+      g_signal_connect (h.widget, "notify::relative-pointer", G_CALLBACK (on_relative_cb), &h);
       write_expect (&h);
       announce_frame (&h, 1);
       in = g_io_channel_unix_new (0);
