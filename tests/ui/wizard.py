@@ -94,7 +94,10 @@ def open_wizard():
 
 
 def created():
-    m = wait_log(r"^created (\S+) ([^\n]*)$")
+    # Creating writes a disk image and a profile, and may convert an image
+    # with qemu-img: on a loaded CI machine (ASan build, lab jobs beside
+    # it) that has taken over a minute, so wait generously.
+    m = wait_log(r"^created (\S+) ([^\n]*)$", timeout=240)
     s.wait_no_window("^New Machine$")
     return m.group(1), m.group(2)
 
