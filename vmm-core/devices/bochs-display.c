@@ -332,7 +332,7 @@ pci_bar_moved (VmmPciDevice *dev, unsigned bar, uint64_t addr, void *opaque)
   if (addr != VMM_PCI_BAR_UNMAPPED)
     {
       slot = bd->platform->ops->ram_map (bd->platform->opaque, addr, VMM_BOCHS_DISPLAY_VRAM_SIZE,
-                                         bd->vram, TRUE);
+                                         bd->vram, VMM_RAM_LOG_DIRTY);
       if (slot >= 0)
         bd->slot = slot;
       else
