@@ -14,7 +14,8 @@ with --firmware of bench/firmware.py's GRUB CD through SeaBIOS (QEMU
   - /proc/interrupts and the guest's CPU flags;
   - histograms of the KVM events in the host kernel while the guest ran
     (ftrace hist triggers on kvm_exit by exit reason, kvm_pio by port,
-    kvm_mmio by address, kvm_msr by MSR, kvm_userspace_exit by reason,
+    kvm_mmio by address, kvm_msr by MSR, kvm_page_fault by error code
+    and by 2 MiB region of guest addresses, kvm_userspace_exit by reason,
     kvm_set_irq by GSI): the exits a monitor causes, counted by the
     hypervisor itself rather than by the monitor;
   - the monitor's /proc/PID/smaps and status once the guest idles.
@@ -26,7 +27,8 @@ what SeaBIOS and GRUB cost, before the kernel runs.
 
 On AMD (SVM) kvm_exit reasons are VMEXIT codes: 0x7b (123) IOIO,
 0x400 (1024) NPF (MMIO and first touches of guest RAM), 0x7c MSR,
-0x60 INTR, 0x64 VINTR, 0x72 CPUID.
+0x60 INTR, 0x64 VINTR, 0x65 (101) CR0 write, 0x72 CPUID, 0x73 (115)
+RSM (QEMU's SMM). In kvm_pio, rw 0 is a read.
 
   python3 bench/boot-trace.py --build-dir _build/run [--append "..."] [--firmware]
 
