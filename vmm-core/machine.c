@@ -228,7 +228,7 @@ G_STATIC_ASSERT (VMM_I8042_SCANCODE_PAUSE == VMM_DISPLAY_SCANCODE_PAUSE);
 #define BOCHS_VGA_BIOS "vgabios-bochs-display.bin"
 
 static gboolean
-add_vga_bios (VmmPciDevice *dev, const char *bios_path, GError **error)
+add_vga_bios (VmmMachine *m, VmmPciDevice *dev, const char *bios_path, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GBytes) rom = NULL;
@@ -250,6 +250,9 @@ add_vga_bios (VmmPciDevice *dev, const char *bios_path, GError **error)
                    "The VGA BIOS “%s” is empty or too large", path);
       return FALSE;
     }
+  /* SeaBIOS copies it out four bytes at a time: ten thousand exits, most
+   * of a second in the nested lab, unless it is memory. */
+  vmm_pci_device_map_rom_on (dev, &m->platform);
   return TRUE;
 }
 
@@ -266,7 +269,7 @@ add_display (VmmMachine *m, GError **error)
   else
     dev = vmm_virtio_gpu_new (&m->platform, m->display, &local);
   if (dev != NULL && m->bios_path != NULL && m->display_device == VMM_DISPLAY_DEVICE_BOCHS
-      && !add_vga_bios (dev, m->bios_path, &local))
+      && !add_vga_bios (m, dev, m->bios_path, &local))
     {
       vmm_pci_device_free (dev);
       dev = NULL;

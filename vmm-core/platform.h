@@ -15,6 +15,10 @@
 #include <glib.h>
 #include <stdint.h>
 
+/* ram_map flags. */
+#define VMM_RAM_LOG_DIRTY  0x1u   /* record the pages the guest writes */
+#define VMM_RAM_READ_ONLY  0x2u   /* guest writes exit as MMIO instead */
+
 typedef struct {
   /* Drives an interrupt line (an IOAPIC GSI) to @level. */
   void (*set_irq)           (void *opaque, unsigned gsi, gboolean level);
@@ -33,11 +37,12 @@ typedef struct {
   int  (*ioeventfd)         (void *opaque, gboolean pio, uint64_t addr, unsigned len,
                              int fd, gboolean assign);
   /* Maps @size bytes of host memory at @host into the guest at @gpa, as
-   * RAM the guest reads and writes without exits (a framebuffer BAR); with
-   * @log_dirty the platform records which pages the guest wrote. Returns a
-   * handle >= 0 or -errno (-ENOSYS without a VM to map into). */
+   * RAM the guest reads and writes without exits (a framebuffer BAR);
+   * @flags: VMM_RAM_LOG_DIRTY records which pages the guest wrote,
+   * VMM_RAM_READ_ONLY sends the guest's writes to the MMIO bus (a ROM).
+   * Returns a handle >= 0 or -errno (-ENOSYS without a VM to map into). */
   int  (*ram_map)           (void *opaque, uint64_t gpa, uint64_t size, void *host,
-                             gboolean log_dirty);
+                             unsigned flags);
   void (*ram_unmap)         (void *opaque, int handle);
   /* Sets a bit per 4 KiB page written since the previous call (@bitmap has
    * room for size / 4096 bits, in unsigned longs) and clears the record. */

@@ -171,14 +171,15 @@ platform_ioeventfd (void *opaque, gboolean pio, uint64_t addr, unsigned len, int
 /* Device memory (framebuffers) lives in slots above RAM's (0, 1) and the
  * firmware's; the handle given out is the slot number. */
 static int
-platform_ram_map (void *opaque, uint64_t gpa, uint64_t size, void *host, gboolean log_dirty)
+platform_ram_map (void *opaque, uint64_t gpa, uint64_t size, void *host, unsigned flags)
 {
   VmmMachine *m = opaque;
   struct kvm_userspace_memory_region region = {
     .guest_phys_addr = gpa,
     .memory_size = size,
     .userspace_addr = (uint64_t) (uintptr_t) host,
-    .flags = log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+    .flags = ((flags & VMM_RAM_LOG_DIRTY) ? KVM_MEM_LOG_DIRTY_PAGES : 0)
+             | ((flags & VMM_RAM_READ_ONLY) ? KVM_MEM_READONLY : 0),
   };
   int r = -ENOSPC;
 

@@ -109,9 +109,10 @@ class Guest:
         for raw in iter(self.proc.stderr.readline, b''):
             self.stderr.append(raw.decode('utf-8', 'replace').rstrip('\n'))
 
-    def markers(self, deadline):
+    def markers(self, deadline, on_line=None):
         """Yield (t, name, arg) per marker line until the console closes.
 
+        @on_line(t, line), if given, sees every line first.
         Raises TimeoutError at the deadline.
         """
         while True:
@@ -120,6 +121,8 @@ class Guest:
                 return
             t = time.monotonic() - self.t0
             self.serial.append((t, line))
+            if on_line:
+                on_line(t, line)
             m = _MARKER.search(line)
             if m:
                 yield t, m.group(1), (m.group(2) or '').strip()

@@ -66,6 +66,7 @@ struct _VmmBochsDisplay {
   gboolean mode_changed;        /* publish a new surface at the next refresh */
 
   int slot;                     /* KVM slot of the framebuffer, or -1 */
+  uint64_t watch_starts;        /* the display's count when last refreshed */
   unsigned long *dirty;         /* one bit per vram page */
   gboolean mmio_vram;           /* the BAR is served by vram_ops instead */
 
@@ -234,11 +235,24 @@ vmm_bochs_display_refresh (VmmBochsDisplay *bd)
 {
   const VmmPlatformOps *ops = bd->platform->ops;
   uint32_t first = UINT32_MAX, last = 0;
-  gboolean changed, valid;
+  gboolean changed, valid, whole;
   VmmDisplaySurface s = { 0 };
+  uint64_t starts;
+  bool watched = vmm_display_is_watched (bd->display, &starts);
 
   g_mutex_lock (&bd->lock);
   changed = bd->mode_changed;
+  /* Nobody looks: no dirty log to read, so the guest's drawing stops
+   * faulting on write-protected pages (the VGA BIOS draws text a glyph
+   * row at a time: 24,000 faults before a CD boot's kernel). A viewer
+   * that comes gets the whole frame. */
+  if (!watched && !changed)
+    {
+      g_mutex_unlock (&bd->lock);
+      return;
+    }
+  whole = starts != bd->watch_starts;
+  bd->watch_starts = starts;
   bd->mode_changed = FALSE;
   valid = bd->mode_valid;
   if (valid)
@@ -247,7 +261,7 @@ vmm_bochs_display_refresh (VmmBochsDisplay *bd)
       .stride = bd->stride, .pixels = bd->vram + bd->offset,
       .size = VMM_BOCHS_DISPLAY_VRAM_SIZE - bd->offset,
     };
-  if (valid && !changed && bd->slot >= 0
+  if (valid && !changed && !whole && bd->slot >= 0
       && ops->ram_dirty_log (bd->platform->opaque, bd->slot, bd->dirty) == 0)
     {
       /* Pages to rows: a page may hold the end of one row and the start
@@ -332,7 +346,7 @@ pci_bar_moved (VmmPciDevice *dev, unsigned bar, uint64_t addr, void *opaque)
   if (addr != VMM_PCI_BAR_UNMAPPED)
     {
       slot = bd->platform->ops->ram_map (bd->platform->opaque, addr, VMM_BOCHS_DISPLAY_VRAM_SIZE,
-                                         bd->vram, TRUE);
+                                         bd->vram, VMM_RAM_LOG_DIRTY);
       if (slot >= 0)
         bd->slot = slot;
       else

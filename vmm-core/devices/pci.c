@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define CMD_WRITABLE   0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
 #define STATUS_W1C     0xf900
@@ -60,6 +61,7 @@ vmm_pci_device_new (uint16_t vendor, uint16_t device, uint32_t class_code, uint8
   for (unsigned i = 0; i < VMM_PCI_BARS; i++)
     dev->bar_mapped[i] = VMM_PCI_BAR_UNMAPPED;
   dev->rom_mapped = VMM_PCI_BAR_UNMAPPED;
+  dev->rom_slot = -1;
   dev->intx_gsi = -1;
   return dev;
 }
@@ -71,6 +73,10 @@ vmm_pci_device_free (VmmPciDevice *dev)
     return;
   if (dev->ops != NULL && dev->ops->destroy != NULL)
     dev->ops->destroy (dev, dev->opaque);
+  if (dev->rom_slot >= 0)
+    dev->rom_platform->ops->ram_unmap (dev->rom_platform->opaque, dev->rom_slot);
+  if (dev->rom_host != NULL)
+    munmap (dev->rom_host, dev->rom_size);
   g_clear_pointer (&dev->rom, g_bytes_unref);
   g_free (dev);
 }
@@ -193,6 +199,31 @@ vmm_pci_device_set_rom (VmmPciDevice *dev, GBytes *rom)
   return 0;
 }
 
+int
+vmm_pci_device_map_rom_on (VmmPciDevice *dev, VmmPlatform *platform)
+{
+  size_t len;
+  const void *data;
+  void *host;
+
+  if (dev->rom == NULL || dev->rom_platform != NULL || platform == NULL)
+    return -EINVAL;
+  /* KVM maps whole pages; a smaller ROM keeps exiting, which is rare
+   * enough not to matter. */
+  if (platform->ops->ram_map == NULL || dev->rom_size % 4096 != 0)
+    return 0;
+  host = mmap (NULL, dev->rom_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (host == MAP_FAILED)
+    return 0;
+  /* The padding past the image reads as zeros, as rom_read answers. */
+  data = g_bytes_get_data (dev->rom, &len);
+  memcpy (host, data, len);
+  mprotect (host, dev->rom_size, PROT_READ);
+  dev->rom_host = host;
+  dev->rom_platform = platform;
+  return 0;
+}
+
 static uint32_t
 get32 (const uint8_t *p)
 {
@@ -283,6 +314,9 @@ update_rom_mapping (VmmPciDevice *dev)
     want = addr;
   if (want == dev->rom_mapped)
     return;
+  if (dev->rom_slot >= 0)
+    dev->rom_platform->ops->ram_unmap (dev->rom_platform->opaque, dev->rom_slot);
+  dev->rom_slot = -1;
   if (dev->rom_mapped != VMM_PCI_BAR_UNMAPPED)
     vmm_bus_unregister (bus->mmio, dev->rom_mapped, dev);
   dev->rom_mapped = VMM_PCI_BAR_UNMAPPED;
@@ -292,6 +326,20 @@ update_rom_mapping (VmmPciDevice *dev)
   else if (want != VMM_PCI_BAR_UNMAPPED)
     g_debug ("PCI %02x.%x: ROM at 0x%" G_GINT64_MODIFIER "x conflicts; not mapped",
              dev->devfn >> 3, dev->devfn & 7, want);
+  /* On top of the bus registration, which still takes the writes (and
+   * the reads where the platform cannot map it). The BAR is aligned to
+   * its size, a whole number of pages here. */
+  if (dev->rom_mapped != VMM_PCI_BAR_UNMAPPED && dev->rom_host != NULL)
+    {
+      int slot = dev->rom_platform->ops->ram_map (dev->rom_platform->opaque, want, dev->rom_size,
+                                                  dev->rom_host, VMM_RAM_READ_ONLY);
+
+      if (slot >= 0)
+        dev->rom_slot = slot;
+      else
+        g_debug ("PCI %02x.%x: ROM not mapped as memory (%s); served by MMIO",
+                 dev->devfn >> 3, dev->devfn & 7, g_strerror (-slot));
+    }
 }
 
 /* Called with the bus lock held after any config write. A BAR with bus

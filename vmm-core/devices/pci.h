@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bus.h"
+#include "platform.h"
 
 #define VMM_PCI_CFG_SIZE        4096
 #define VMM_PCI_LEGACY_CFG_SIZE 256
@@ -77,6 +78,9 @@ struct _VmmPciDevice {
   GBytes *rom;                        /* the expansion ROM's contents, or NULL */
   uint64_t rom_size;                  /* its BAR's size: a power of two */
   uint64_t rom_mapped;                /* where it decodes now, or VMM_PCI_BAR_UNMAPPED */
+  VmmPlatform *rom_platform;          /* maps the ROM as memory, or NULL */
+  uint8_t *rom_host;                  /* its page-aligned copy mapped there */
+  int rom_slot;                       /* the platform's handle, or -1 */
   const VmmPciDeviceOps *ops;
   void *opaque;
 };
@@ -100,6 +104,12 @@ int           vmm_pci_device_set_bar_ops    (VmmPciDevice *dev, unsigned bar, co
  * its enable bit and the command register's memory bit are set. Returns
  * 0, or -EINVAL for an empty ROM or one over 16 MiB. */
 int           vmm_pci_device_set_rom        (VmmPciDevice *dev, GBytes *rom);
+/* Maps the ROM set above as read-only memory on @platform wherever it
+ * decodes, so firmware copying it out (SeaBIOS reads a VGA BIOS four
+ * bytes at a time) does not exit per access; writes still reach the bus
+ * and go nowhere. Without a ROM of at least a page, or where the platform
+ * cannot map it, the ROM stays served by MMIO. Returns 0 or -EINVAL. */
+int           vmm_pci_device_map_rom_on     (VmmPciDevice *dev, VmmPlatform *platform);
 /* The address the guest programmed into @bar (flags masked off). */
 uint64_t      vmm_pci_device_bar_address    (const VmmPciDevice *dev, unsigned bar);
 /* Appends a capability of @len bytes (header included) to the list and

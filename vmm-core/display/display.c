@@ -24,6 +24,8 @@ struct _VmmDisplay {
   uint32_t *cursor_pixels;
   uint32_t leds;
   bool absolute;
+  bool unwatched;               /* the server said no viewer is connected */
+  uint64_t watch_starts;
 
   GMutex listener_lock;
   const VmmDisplayListenerOps *listener;
@@ -69,6 +71,33 @@ vmm_display_new (void)
   g_mutex_init (&d->ops_lock);
   d->absolute = true;
   return d;
+}
+
+void
+vmm_display_set_watched (VmmDisplay *d, bool watched)
+{
+  g_return_if_fail (d != NULL);
+
+  g_mutex_lock (&d->data_lock);
+  if (watched && d->unwatched)
+    d->watch_starts++;
+  d->unwatched = !watched;
+  g_mutex_unlock (&d->data_lock);
+}
+
+bool
+vmm_display_is_watched (VmmDisplay *d, uint64_t *starts)
+{
+  bool watched;
+
+  g_return_val_if_fail (d != NULL, true);
+
+  g_mutex_lock (&d->data_lock);
+  watched = !d->unwatched;
+  if (starts != NULL)
+    *starts = d->watch_starts;
+  g_mutex_unlock (&d->data_lock);
+  return watched;
 }
 
 void

@@ -169,6 +169,13 @@ void vmm_display_set_input_ops    (VmmDisplay *d, const VmmDisplayInputOps *ops,
 /* --- the server's side --- */
 
 void     vmm_display_set_listener (VmmDisplay *d, const VmmDisplayListenerOps *ops, void *opaque);
+/* Whether a viewer looks at the screen (the server knows its clients).
+ * Until the server says otherwise, one does. */
+void     vmm_display_set_watched  (VmmDisplay *d, bool watched);
+/* For devices that find changes by polling (bochs-display): nothing to
+ * find while nobody watches. *@starts (if not NULL) counts the times
+ * watching began, when the device owes the viewer a whole frame. */
+bool     vmm_display_is_watched   (VmmDisplay *d, uint64_t *starts);
 void     vmm_display_get_mode     (VmmDisplay *d, VmmDisplayMode *mode);
 /* Copies a rectangle of the surface whose serial is `serial`, converted to
  * XRGB8888 with x = 0xff, into dst. Returns -ESTALE when the surface

@@ -481,6 +481,11 @@ static void
 qxl_set_client_capabilities (QXLInstance *qin, uint8_t client_present,
                              uint8_t caps[SPICE_CAPABILITIES_SIZE])
 {
+  VmmSpice *spice = SPICE_OF (qin, qxl);
+
+  /* The server calls this as display clients come and go (false once the
+   * last has gone): a polling device may rest while nobody looks. */
+  vmm_display_set_watched (spice->display, client_present != 0);
 }
 
 /* The viewer's window size (server thread). Only the first monitor
@@ -904,6 +909,8 @@ vmm_spice_new (VmmDisplay *display, GError **error)
     return NULL;
   }
 
+  /* No client yet; the server says when one comes. */
+  vmm_display_set_watched (display, false);
   vmm_display_set_listener (display, &listener_ops, spice);
   /* Show what the display has now, and the pointer if it has one. */
   on_surface_changed (spice);
@@ -924,6 +931,7 @@ vmm_spice_free (VmmSpice *spice)
 
   /* Waits for a producer inside one of our callbacks. */
   vmm_display_set_listener (spice->display, NULL, NULL);
+  vmm_display_set_watched (spice->display, true);
   if (spice->thread != NULL) {
     if (spice->server != NULL)
       run_sync (spice, server_stop, NULL);

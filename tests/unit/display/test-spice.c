@@ -455,6 +455,40 @@ test_reconnect (Fixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+is_watched (gpointer data)
+{
+  return vmm_display_is_watched (data, NULL);
+}
+
+static gboolean
+is_unwatched (gpointer data)
+{
+  return !vmm_display_is_watched (data, NULL);
+}
+
+/* The server tells the display when a viewer looks (bochs-display polls
+ * for changes only then), and when the last one has gone. */
+static void
+test_watched (Fixture *f, gconstpointer data)
+{
+  uint64_t starts, now;
+  TestClient *c;
+
+  g_assert_false (vmm_display_is_watched (f->display, &starts));
+  c = connect_client (f);
+  test_wait_until (is_watched, f->display, 10);
+  vmm_display_is_watched (f->display, &now);
+  g_assert_cmpuint (now, ==, starts + 1);
+  test_client_free (c);
+  test_wait_until (is_unwatched, f->display, 10);
+  c = connect_client (f);
+  test_wait_until (is_watched, f->display, 10);
+  vmm_display_is_watched (f->display, &now);
+  g_assert_cmpuint (now, ==, starts + 2);
+  test_client_free (c);
+}
+
 static void
 test_cursor (Fixture *f, gconstpointer data)
 {
@@ -664,6 +698,7 @@ main (int argc, char **argv)
   ADD ("tablet-presence", test_tablet_presence);
   ADD ("size-request", test_size_request);
   ADD ("reconnect", test_reconnect);
+  ADD ("watched", test_watched);
   ADD ("cursor", test_cursor);
   ADD ("listen-unix", test_listen_unix);
   ADD ("listen-tcp", test_listen_tcp);

@@ -32,10 +32,28 @@ test_debugcon (void)
   vmm_debugcon_free (d);
 }
 
+/* Without a sink the probe finds no console, so firmware does not log
+ * byte by byte into nothing; writes are still taken and dropped. */
+static void
+test_debugcon_no_sink (void)
+{
+  VmmBus *pio = vmm_bus_new ("pio");
+  VmmDebugcon *d = vmm_debugcon_new (NULL, NULL);
+  uint8_t b;
+
+  g_assert_cmpint (vmm_debugcon_register (d, pio, VMM_DEBUGCON_PORT), ==, 0);
+  g_assert_true (vmm_bus_read (pio, VMM_DEBUGCON_PORT, &b, 1));
+  g_assert_cmphex (b, ==, 0xff);
+  g_assert_true (vmm_bus_write (pio, VMM_DEBUGCON_PORT, (const uint8_t *) "S", 1));
+  vmm_bus_free (pio);
+  vmm_debugcon_free (d);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/debugcon/log", test_debugcon);
+  g_test_add_func ("/debugcon/no-sink", test_debugcon_no_sink);
   return g_test_run ();
 }

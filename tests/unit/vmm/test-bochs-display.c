@@ -174,6 +174,49 @@ test_mode_and_frames (Fixture *f, gconstpointer data)
   g_assert_cmpuint (mode.width, ==, 640);
 }
 
+/* Nobody watching: refreshes publish nothing (the one the device's own
+ * thread may have under way aside), a mode change still reaches the
+ * server, and a viewer that comes gets a frame. */
+static void
+test_unwatched (Fixture *f, gconstpointer data)
+{
+  uint64_t starts, starts2;
+  gint surfaces;
+
+  set_mode (f, 800, 600, 32);
+  vmm_bochs_display_refresh (f->bd);
+  g_assert_true (vmm_display_is_watched (f->display, &starts));
+
+  vmm_display_set_watched (f->display, false);
+  g_assert_false (vmm_display_is_watched (f->display, &starts2));
+  g_assert_cmpuint (starts2, ==, starts);
+  g_atomic_int_set (&f->updates, 0);
+  for (int i = 0; i < 5; i++)
+    vmm_bochs_display_refresh (f->bd);
+  /* Watched, each refresh would repaint the MMIO framebuffer. */
+  g_assert_cmpint (g_atomic_int_get (&f->updates), <=, 1);
+
+  surfaces = g_atomic_int_get (&f->surfaces);
+  set_mode (f, 640, 480, 32);
+  vmm_bochs_display_refresh (f->bd);
+  g_assert_cmpint (g_atomic_int_get (&f->surfaces), >, surfaces);
+
+  g_atomic_int_set (&f->updates, 0);
+  vmm_display_set_watched (f->display, true);
+  g_assert_true (vmm_display_is_watched (f->display, &starts2));
+  g_assert_cmpuint (starts2, ==, starts + 1);
+  /* Setting it again starts nothing new. */
+  vmm_display_set_watched (f->display, true);
+  vmm_display_is_watched (f->display, &starts2);
+  g_assert_cmpuint (starts2, ==, starts + 1);
+  /* This refresh or the thread's publishes the whole frame; wait for the
+   * thread's call to land if it took the turn. */
+  vmm_bochs_display_refresh (f->bd);
+  for (int i = 0; i < 1000 && g_atomic_int_get (&f->updates) == 0; i++)
+    g_usleep (10000);
+  g_assert_cmpint (g_atomic_int_get (&f->updates), >=, 1);
+}
+
 static void
 expect_no_mode (Fixture *f)
 {
@@ -278,6 +321,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/bochs-display/identity", Fixture, NULL, fixture_setup, test_identity, fixture_teardown);
   g_test_add ("/bochs-display/mode-and-frames", Fixture, NULL, fixture_setup, test_mode_and_frames, fixture_teardown);
+  g_test_add ("/bochs-display/unwatched", Fixture, NULL, fixture_setup, test_unwatched, fixture_teardown);
   g_test_add ("/bochs-display/absurd-modes", Fixture, NULL, fixture_setup, test_absurd_modes, fixture_teardown);
   g_test_add ("/bochs-display/reset", Fixture, NULL, fixture_setup, test_reset, fixture_teardown);
   g_test_add ("/bochs-display/request-size-edid", Fixture, NULL, fixture_setup, test_request_size_edid, fixture_teardown);

@@ -9,6 +9,7 @@
 #include "x86/layout.h"
 
 #include <errno.h>
+#include <string.h>
 
 typedef struct {
   VmmBus *pio, *mmio;
@@ -60,7 +61,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  vmm_pci_bus_free (f->pci);
+  g_clear_pointer (&f->pci, vmm_pci_bus_free);
   vmm_reset_control_free (f->rcr);
   vmm_bus_free (f->pio);
   vmm_bus_free (f->mmio);
@@ -391,6 +392,125 @@ test_pciexbar (Fixture *f, gconstpointer data)
   g_assert_cmphex (ecam_read (f, 0, 4), ==, 0x29c08086);
 }
 
+/* A platform that records the memory a device maps, as KVM slots would. */
+typedef struct {
+  unsigned maps, unmaps;
+  int live;                     /* the mapped handle, or -1 */
+  uint64_t gpa, size;
+  const uint8_t *host;
+  unsigned flags;
+  int fail;                     /* what ram_map answers when < 0 */
+} MapRecorder;
+
+static int
+rec_map (void *opaque, uint64_t gpa, uint64_t size, void *host, unsigned flags)
+{
+  MapRecorder *r = opaque;
+
+  if (r->fail < 0)
+    return r->fail;
+  g_assert_cmpint (r->live, ==, -1);
+  r->maps++;
+  r->live = 16 + (int) r->maps;
+  r->gpa = gpa;
+  r->size = size;
+  r->host = host;
+  r->flags = flags;
+  return r->live;
+}
+
+static void
+rec_unmap (void *opaque, int handle)
+{
+  MapRecorder *r = opaque;
+
+  g_assert_cmpint (handle, ==, r->live);
+  r->unmaps++;
+  r->live = -1;
+}
+
+static const VmmPlatformOps rec_ops = { .ram_map = rec_map, .ram_unmap = rec_unmap };
+
+/* A ROM of whole pages becomes read-only memory where it decodes, the
+ * image then zeros; it follows the BAR and leaves with it, and the bus
+ * still answers (for writes, and where mapping failed). */
+static void
+test_rom_memory (Fixture *f, gconstpointer data)
+{
+  static const uint8_t image[5000] = { 0x55, 0xaa, 0x0a, [4999] = 0x66 };
+  g_autoptr(GBytes) rom = g_bytes_new_static (image, sizeof image);
+  MapRecorder rec = { .live = -1 };
+  VmmPlatform platform = { .ops = &rec_ops, .opaque = &rec };
+  gboolean decoded;
+
+  g_assert_cmpint (vmm_pci_device_map_rom_on (f->dev, &platform), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, rom), ==, 0);
+  g_assert_cmpint (vmm_pci_device_map_rom_on (f->dev, NULL), ==, -EINVAL);
+  g_assert_cmpint (vmm_pci_device_map_rom_on (f->dev, &platform), ==, 0);
+  g_assert_cmpint (vmm_pci_device_map_rom_on (f->dev, &platform), ==, -EINVAL);
+
+  cfg_write (f, 3, 0x30, 4, 0xfe100000);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  g_assert_cmpuint (rec.maps, ==, 0);
+  cfg_write (f, 3, 0x30, 4, 0xfe100001);
+  g_assert_cmpuint (rec.maps, ==, 1);
+  g_assert_cmphex (rec.gpa, ==, 0xfe100000);
+  g_assert_cmpuint (rec.size, ==, 8192);
+  g_assert_cmphex (rec.flags, ==, VMM_RAM_READ_ONLY);
+  g_assert_cmpmem (rec.host, sizeof image, image, sizeof image);
+  for (size_t i = sizeof image; i < 8192; i++)
+    g_assert_cmpuint (rec.host[i], ==, 0);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000, &decoded), ==, 0x000aaa55);
+  g_assert_true (decoded);
+
+  /* Moved: unmapped there, mapped here. */
+  cfg_write (f, 3, 0x30, 4, 0xfe200001);
+  g_assert_cmpuint (rec.unmaps, ==, 1);
+  g_assert_cmpuint (rec.maps, ==, 2);
+  g_assert_cmphex (rec.gpa, ==, 0xfe200000);
+  /* Decoding off, then a reset: nothing stays mapped. */
+  cfg_write (f, 3, 0x04, 2, 0x0000);
+  g_assert_cmpint (rec.live, ==, -1);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  g_assert_cmpint (rec.live, >=, 0);
+  vmm_pci_bus_reset (f->pci);
+  g_assert_cmpint (rec.live, ==, -1);
+
+  /* A platform that cannot map it: the bus serves the ROM. */
+  rec.fail = -EINVAL;
+  cfg_write (f, 3, 0x30, 4, 0xfe100001);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  g_assert_cmpint (rec.live, ==, -1);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000 + 4996, &decoded), ==, 0x66000000);
+  g_assert_true (decoded);
+  rec.fail = 0;
+  cfg_write (f, 3, 0x30, 4, 0xfe200001);
+  g_assert_cmpint (rec.live, >=, 0);
+  /* Freeing the device (with the bus) unmaps it. */
+  vmm_pci_bus_free (f->pci);
+  f->pci = NULL;
+  g_assert_cmpint (rec.live, ==, -1);
+}
+
+/* A ROM smaller than a page cannot be a slot: it stays on the bus. */
+static void
+test_rom_memory_small (Fixture *f, gconstpointer data)
+{
+  static const uint8_t image[1000] = { 0x55, 0xaa, 0x02 };
+  g_autoptr(GBytes) rom = g_bytes_new_static (image, sizeof image);
+  MapRecorder rec = { .live = -1 };
+  VmmPlatform platform = { .ops = &rec_ops, .opaque = &rec };
+  gboolean decoded;
+
+  g_assert_cmpint (vmm_pci_device_set_rom (f->dev, rom), ==, 0);
+  g_assert_cmpint (vmm_pci_device_map_rom_on (f->dev, &platform), ==, 0);
+  cfg_write (f, 3, 0x30, 4, 0xfe100001);
+  cfg_write (f, 3, 0x04, 2, 0x0002);
+  g_assert_cmpuint (rec.maps, ==, 0);
+  g_assert_cmphex (mmio_read32 (f, 0xfe100000, &decoded), ==, 0x0002aa55);
+  g_assert_true (decoded);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -405,6 +525,8 @@ main (int argc, char **argv)
   ADD ("read-only-fields", test_read_only_fields);
   ADD ("capabilities", test_capabilities);
   ADD ("rom", test_rom);
+  ADD ("rom-memory", test_rom_memory);
+  ADD ("rom-memory-small", test_rom_memory_small);
   ADD ("pciexbar", test_pciexbar);
 #undef ADD
   return g_test_run ();
